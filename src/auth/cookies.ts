@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Clock } from '../common/clock.js';
+import { AppConfig } from '../config/app-config.js';
+
+export interface CookieSpec {
+  name: string;
+  value: string;
+  options: {
+    httpOnly: true;
+    secure: boolean;
+    sameSite: 'lax' | 'strict';
+    path: string;
+    maxAge: number;
+    expires?: Date;
+    domain?: string;
+  };
+}
+
+type CookieSettings = AppConfig['cookies'];
+
+/**
+ * The access cookie goes to every path (the SPA's API calls), Lax so that a
+ * top-level navigation to this origin still carries it; the refresh cookie
+ * only to /auth and Strict, so that it travels to nothing but refresh and
+ * logout, and never on a cross-site request.
+ */
+export function accessCookie(settings: CookieSettings, token: string, maxAgeSeconds: number): CookieSpec {
+  return {
+    name: settings.accessName,
+    value: token,
+    options: { httpOnly: true, secure: settings.secure, sameSite: 'lax', path: '/', maxAge: maxAgeSeconds, domain: settings.domain },
+  };
+}
+
+export function refreshCookie(settings: CookieSettings, token: string, maxAgeSeconds: number): CookieSpec {
+  return {
+    name: settings.refreshName,
+    value: token,
+    options: { httpOnly: true, secure: settings.secure, sameSite: 'strict', path: '/auth', maxAge: maxAgeSeconds, domain: settings.domain },
+  };
+}
+
+/** The same names, paths and domain with an empty value and an expiry in the past. */
+export function clearedCookies(settings: CookieSettings): CookieSpec[] {
+  return [accessCookie(settings, '', 0), refreshCookie(settings, '', 0)].map((spec) => ({
+    ...spec,
+    options: { ...spec.options, expires: new Date(0) },
+  }));
+}
+
+function withoutUndefined(options: CookieSpec['options']) {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}
+
+/** The one place that writes and reads the auth cookies. */
+@Injectable()
+export class AuthCookies {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  setTokens(
+    reply: FastifyReply,
+    tokens: { accessToken: { token: string; expiresAt: Date }; refreshToken: string; session: { absoluteExpiresAt: Date } },
+  ): void {
+    const now = this.clock.now().getTime();
+    const secondsUntil = (date: Date) => Math.max(0, Math.floor((date.getTime() - now) / 1000));
+    this.write(reply, accessCookie(this.config.cookies, tokens.accessToken.token, secondsUntil(tokens.accessToken.expiresAt)));
+    this.write(reply, refreshCookie(this.config.cookies, tokens.refreshToken, secondsUntil(tokens.session.absoluteExpiresAt)));
+    reply.header('cache-control', 'no-store');
+  }
+
+  clear(reply: FastifyReply): void {
+    for (const spec of clearedCookies(this.config.cookies)) this.write(reply, spec);
+  }
+
+  readRefresh(request: FastifyRequest): string | undefined {
+    return request.cookies?.[this.config.cookies.refreshName];
+  }
+
+  readAccess(request: FastifyRequest): string | undefined {
+    return request.cookies?.[this.config.cookies.accessName];
+  }
+
+  private write(reply: FastifyReply, spec: CookieSpec): void {
+    reply.setCookie(spec.name, spec.value, withoutUndefined(spec.options));
+  }
+}

@@ -1,0 +1,31 @@
+import { IsEmail, IsString, Length, MaxLength, MinLength } from 'class-validator';
+
+/** Upper bound on passwords: argon2 cost is per byte of input, so length is a DoS lever. */
+export const PASSWORD_MAX = 256;
+export const PASSWORD_MIN = 8;
+
+export class RegisterDto {
+  @IsString()
+  @MaxLength(254)
+  @IsEmail({ allow_ip_domain: false, require_tld: true }, { message: 'must be an email address' })
+  email!: string;
+
+  @IsString()
+  @Length(PASSWORD_MIN, PASSWORD_MAX, { message: `must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters` })
+  password!: string;
+}
+
+/**
+ * Login checks only the upper bound: a too-short password is just a wrong
+ * one, and answering it differently would describe the policy to a guesser.
+ */
+export class LoginDto {
+  @IsString()
+  @MaxLength(254)
+  email!: string;
+
+  @IsString()
+  @MinLength(1)
+  @MaxLength(PASSWORD_MAX, { message: `must be at most ${PASSWORD_MAX} characters` })
+  password!: string;
+}

@@ -1,0 +1,29 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { ClientInfo } from '../sessions/client-info.js';
+
+/** Who the access token says is calling; set by the access-token guard. */
+export interface Principal {
+  userId: string;
+  sessionId: string;
+  roles: string[];
+}
+
+export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
+  const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
+  if (!request.user) throw new Error('CurrentPrincipal used on a route without the access-token guard');
+  return request.user;
+});
+
+export const OptionalPrincipal = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): Principal | undefined =>
+    context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>().user,
+);
+
+const MAX_USER_AGENT = 512;
+
+export const Client = createParamDecorator((_data: unknown, context: ExecutionContext): ClientInfo => {
+  const request = context.switchToHttp().getRequest<FastifyRequest>();
+  const userAgent = request.headers['user-agent'];
+  return { ip: request.ip ?? null, userAgent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null };
+});

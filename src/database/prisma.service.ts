@@ -1,0 +1,23 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { AppConfig } from '../config/app-config.js';
+import { DatabaseConnection } from './database-connection.js';
+import { PrismaClient } from './generated/client.js';
+
+export type { Prisma } from './generated/client.js';
+
+/** Prisma's client for the configured database; only repositories use it. */
+@Injectable()
+export class PrismaService extends PrismaClient implements OnModuleDestroy {
+  constructor(connection: DatabaseConnection, config: AppConfig) {
+    super({
+      adapter: new PrismaPg({ connectionString: connection.url, max: config.database.poolSize }),
+      // Rotations queue on one session row under contention; waiting beats failing.
+      transactionOptions: { maxWait: 10_000, timeout: 10_000 },
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.$disconnect();
+  }
+}

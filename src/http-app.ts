@@ -1,0 +1,73 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
+import { fastifyRequestContext } from '@fastify/request-context';
+import { Logger } from '@nestjs/common';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { AppConfig } from './config/app-config.js';
+
+const INCOMING_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** A caller's X-Request-Id is kept when it is harmless to log; otherwise we make one. */
+function requestId(request: IncomingMessage): string {
+  const incoming = request.headers['x-request-id'];
+  return typeof incoming === 'string' && INCOMING_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+export function createHttpAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: config.http.trustProxy,
+    genReqId: requestId,
+    requestIdHeader: false,
+    disableRequestLogging: true,
+    logger: false,
+    return503OnClosing: true,
+  });
+}
+
+/**
+ * Everything about the HTTP app that is not a module: plugins, hooks and
+ * headers. Shared by main.ts and the e2e tests, so that tests exercise the
+ * same stack that production runs.
+ */
+export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  const requestLog = new Logger('Http');
+
+  await app.register(fastifyRequestContext, { defaultStoreValues: (request) => ({ requestId: request.id }) });
+  await app.register(fastifyCookie);
+  await app.register(fastifyCors, {
+    origin: config.http.allowedOrigins,
+    credentials: true,
+    methods: ['GET', 'POST', 'DELETE'],
+    allowedHeaders: ['content-type', config.http.csrfHeader, 'authorization', 'x-request-id'],
+    exposedHeaders: ['x-request-id', 'retry-after'],
+    maxAge: 600,
+  });
+
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  // Responses of an auth service are private by default; JWKS opts into caching.
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    done(null, payload);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    requestLog.log({
+      msg: 'request completed',
+      method: request.method,
+      path: request.url.split('?', 1)[0],
+      route: request.routeOptions?.url,
+      status: reply.statusCode,
+      durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      ip: request.ip,
+    });
+    done();
+  });
+
+  app.useSecurityHeaders();
+}

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module.js';
+import { createRootLogger, PinoNestLogger } from './common/logger.js';
+import { ConfigError, loadConfig } from './config/load-config.js';
+import { configureApp, createHttpAdapter } from './http-app.js';
+
+async function bootstrap(): Promise<void> {
+  let loaded;
+  try {
+    loaded = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    createRootLogger('info').fatal({ problems: error.problems }, 'refusing to start: invalid configuration');
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+  const { config, warnings } = loaded;
+  const root = createRootLogger(config.log.level);
+  for (const warning of warnings) root.warn(warning);
+
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(config), {
+    logger: new PinoNestLogger(root),
+  });
+  await configureApp(app, config);
+  app.enableShutdownHooks();
+  await app.listen(config.http.port, config.http.host);
+  root.info({ url: await app.getUrl(), env: config.env }, 'auth service listening');
+}
+
+bootstrap().catch((error: unknown) => {
+  createRootLogger('info').fatal({ err: error }, 'failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+/**
+ * The rules of DESIGN.md's "Refresh rotation, exactly", as pure functions of
+ * the stored state and the time, so that each branch is unit-tested.
+ */
+
+export interface SessionTimes {
+  revokedAt: Date | null;
+  idleExpiresAt: Date;
+  absoluteExpiresAt: Date;
+}
+
+export type SessionState = 'active' | 'revoked' | 'expired';
+
+export function sessionState(session: SessionTimes, now: Date): SessionState {
+  if (session.revokedAt) return 'revoked';
+  if (now >= session.idleExpiresAt || now >= session.absoluteExpiresAt) return 'expired';
+  return 'active';
+}
+
+/** A refresh extends the idle expiry, never past the absolute one. */
+export function nextIdleExpiry(now: Date, idleTtlSeconds: number, absoluteExpiresAt: Date): Date {
+  const idle = new Date(now.getTime() + idleTtlSeconds * 1000);
+  return idle < absoluteExpiresAt ? idle : absoluteExpiresAt;
+}
+
+export interface UsedTokenFacts {
+  usedAt: Date;
+  /** The child written when the token was used; null only if the chain was purged. */
+  child: { id: string; usedAt: Date | null; revokedAt: Date | null } | null;
+}
+
+export type UsedTokenDecision = { kind: 'replay'; childId: string } | { kind: 'reuse' };
+
+/**
+ * A used token gets its own child back only inside the grace window and only
+ * while that child is still the newest token of the family; anything else is
+ * a replay by someone who should not hold the token.
+ */
+export function decideOnUsedToken(facts: UsedTokenFacts, now: Date, graceSeconds: number): UsedTokenDecision {
+  const elapsedMs = now.getTime() - facts.usedAt.getTime();
+  const child = facts.child;
+  if (elapsedMs <= graceSeconds * 1000 && child && !child.usedAt && !child.revokedAt) {
+    return { kind: 'replay', childId: child.id };
+  }
+  return { kind: 'reuse' };
+}

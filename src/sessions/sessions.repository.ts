@@ -1,0 +1,224 @@
+import { Injectable } from '@nestjs/common';
+import type { Prisma } from '../database/generated/client.js';
+import { PrismaService } from '../database/prisma.service.js';
+
+export interface NewToken {
+  id: string;
+  secretHash: Buffer;
+  expiresAt: Date;
+}
+
+export interface NewSession {
+  id: string;
+  userId: string;
+  now: Date;
+  idleExpiresAt: Date;
+  absoluteExpiresAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+  firstToken: NewToken;
+}
+
+export interface AuditEntry {
+  type: string;
+  userId?: string | null;
+  sessionId?: string | null;
+  actor?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  data?: Prisma.InputJsonValue;
+}
+
+export type RotationOutcome =
+  | { kind: 'rotated'; child: NewToken & { secret: Buffer } }
+  | { kind: 'session_inactive' }
+  | { kind: 'already_used' };
+
+const SESSION_FIELDS = {
+  id: true,
+  userId: true,
+  createdAt: true,
+  lastUsedAt: true,
+  idleExpiresAt: true,
+  absoluteExpiresAt: true,
+  revokedAt: true,
+  revokeReason: true,
+  userAgent: true,
+  ip: true,
+} as const;
+
+export type SessionRecord = Prisma.SessionGetPayload<{ select: typeof SESSION_FIELDS }>;
+
+const FOUND_TOKEN_FIELDS = {
+  id: true,
+  secretHash: true,
+  usedAt: true,
+  revokedAt: true,
+  child: { select: { id: true, usedAt: true, revokedAt: true } },
+  session: { select: { ...SESSION_FIELDS, user: { select: { email: true, roles: true } } } },
+} as const;
+
+/** A presented refresh token with everything a rotation decides on. */
+export type FoundToken = Prisma.RefreshTokenGetPayload<{ select: typeof FOUND_TOKEN_FIELDS }>;
+
+/** Raised inside a rotation transaction to roll it back: the token was used meanwhile. */
+class TokenAlreadyUsed extends Error {}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === 'P2002';
+}
+
+@Injectable()
+export class SessionsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async createSession(session: NewSession, audit: AuditEntry): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      await tx.session.create({
+        data: {
+          id: session.id,
+          userId: session.userId,
+          createdAt: session.now,
+          lastUsedAt: session.now,
+          idleExpiresAt: session.idleExpiresAt,
+          absoluteExpiresAt: session.absoluteExpiresAt,
+          userAgent: session.userAgent,
+          ip: session.ip,
+          refreshTokens: {
+            create: {
+              id: session.firstToken.id,
+              secretHash: new Uint8Array(session.firstToken.secretHash),
+              createdAt: session.now,
+              expiresAt: session.firstToken.expiresAt,
+            },
+          },
+        },
+      });
+      await this.writeAudit(tx, audit, session.now);
+    });
+  }
+
+  /** The token, its session and the user's roles, in one query: the refresh hot path. */
+  findToken(id: string): Promise<FoundToken | null> {
+    return this.prisma.refreshToken.findUnique({ where: { id }, select: FOUND_TOKEN_FIELDS });
+  }
+
+  findSession(id: string): Promise<SessionRecord | null> {
+    return this.prisma.session.findUnique({ where: { id }, select: SESSION_FIELDS });
+  }
+
+  /**
+   * One rotation, all or nothing. The session row is locked first (every
+   * family-wide change starts there, so concurrent rotations and revocations
+   * queue rather than deadlock); then the token is claimed with a
+   * compare-and-set on `used_at IS NULL`; then its single child is written.
+   * `makeChild` runs between the claim and the insert.
+   */
+  async rotate(input: {
+    sessionId: string;
+    tokenId: string;
+    now: Date;
+    idleExpiresAt: Date;
+    makeChild: () => NewToken & { secret: Buffer };
+  }): Promise<RotationOutcome> {
+    const { sessionId, tokenId, now } = input;
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        const touched = await tx.$executeRaw`
+          UPDATE "sessions" SET "last_used_at" = ${now}, "idle_expires_at" = ${input.idleExpiresAt}
+          WHERE "id" = ${sessionId}::uuid AND "revoked_at" IS NULL
+            AND "idle_expires_at" > ${now} AND "absolute_expires_at" > ${now}`;
+        if (touched !== 1) return { kind: 'session_inactive' as const };
+
+        const claimed = await tx.$executeRaw`
+          UPDATE "refresh_tokens" SET "used_at" = ${now}
+          WHERE "id" = ${tokenId}::uuid AND "session_id" = ${sessionId}::uuid
+            AND "used_at" IS NULL AND "revoked_at" IS NULL`;
+        if (claimed !== 1) throw new TokenAlreadyUsed();
+
+        const child = input.makeChild();
+        await tx.refreshToken.create({
+          data: {
+            id: child.id,
+            sessionId,
+            parentId: tokenId,
+            secretHash: new Uint8Array(child.secretHash),
+            createdAt: now,
+            expiresAt: child.expiresAt,
+          },
+        });
+        return { kind: 'rotated' as const, child };
+      });
+    } catch (error) {
+      // The unique parent index is the last line: should two claims ever both
+      // pass, the second insert fails here and is treated as a lost race.
+      if (error instanceof TokenAlreadyUsed || (isUniqueViolation(error) && String((error as Error).message).includes('parent'))) {
+        return { kind: 'already_used' };
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Ends a family for good: the session and every token in it. Returns false
+   * when it was already revoked (the audit entry is then not repeated).
+   */
+  async revokeSession(sessionId: string, reason: string, now: Date, audit: AuditEntry): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const revoked = await tx.session.updateMany({
+        where: { id: sessionId, revokedAt: null },
+        data: { revokedAt: now, revokeReason: reason },
+      });
+      await tx.refreshToken.updateMany({ where: { sessionId, revokedAt: null }, data: { revokedAt: now } });
+      if (revoked.count === 1) await this.writeAudit(tx, audit, now);
+      return revoked.count === 1;
+    });
+  }
+
+  /** Every live family of a user; returns how many were revoked. */
+  async revokeAllForUser(userId: string, reason: string, now: Date, audit: AuditEntry): Promise<number> {
+    return this.prisma.$transaction(async (tx) => {
+      // Locked in id order, as every family-wide change locks sessions first,
+      // so that two of these for one user never deadlock.
+      const locked = await tx.$queryRaw<Array<{ id: string }>>`
+        SELECT "id" FROM "sessions" WHERE "user_id" = ${userId}::uuid AND "revoked_at" IS NULL
+        ORDER BY "id" FOR UPDATE`;
+      const ids = locked.map((session) => session.id);
+      if (ids.length === 0) return 0;
+      const revoked = await tx.session.updateMany({
+        where: { id: { in: ids }, revokedAt: null },
+        data: { revokedAt: now, revokeReason: reason },
+      });
+      await tx.refreshToken.updateMany({ where: { sessionId: { in: ids }, revokedAt: null }, data: { revokedAt: now } });
+      await this.writeAudit(tx, { ...audit, data: { ...(audit.data as object), sessions: revoked.count } }, now);
+      return revoked.count;
+    });
+  }
+
+  listActiveForUser(userId: string, now: Date): Promise<SessionRecord[]> {
+    return this.prisma.session.findMany({
+      where: { userId, revokedAt: null, idleExpiresAt: { gt: now }, absoluteExpiresAt: { gt: now } },
+      select: SESSION_FIELDS,
+      orderBy: { createdAt: 'desc' },
+    });
+  }
+
+  async writeAuditEvent(audit: AuditEntry, now: Date): Promise<void> {
+    await this.writeAudit(this.prisma, audit, now);
+  }
+
+  private async writeAudit(tx: Prisma.TransactionClient, audit: AuditEntry, now: Date): Promise<void> {
+    await tx.auditEvent.create({
+      data: {
+        occurredAt: now,
+        type: audit.type,
+        userId: audit.userId ?? null,
+        sessionId: audit.sessionId ?? null,
+        actor: audit.actor ?? null,
+        ip: audit.ip ?? null,
+        userAgent: audit.userAgent ?? null,
+        data: audit.data,
+      },
+    });
+  }
+}

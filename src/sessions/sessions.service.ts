@@ -1,0 +1,255 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppError } from '../common/app-error.js';
+import { Clock } from '../common/clock.js';
+import { Random } from '../common/random.js';
+import { AppConfig } from '../config/app-config.js';
+import { AccessTokensService, type IssuedAccessToken } from '../tokens/access-tokens.service.js';
+import type { PublicUser } from '../users/user.js';
+import { UsersService } from '../users/users.service.js';
+import type { ClientInfo } from './client-info.js';
+import {
+  deriveChildSecret,
+  formatRefreshToken,
+  hashSecret,
+  parseRefreshToken,
+  SECRET_BYTES,
+  secretMatches,
+} from './refresh-token.js';
+import { decideOnUsedToken, nextIdleExpiry, sessionState, type SessionState } from './session-rules.js';
+import { type FoundToken, SessionsRepository } from './sessions.repository.js';
+
+export interface SessionSummary {
+  id: string;
+  idleExpiresAt: Date;
+  absoluteExpiresAt: Date;
+}
+
+/** What a login or a refresh hands to the HTTP layer to put in cookies. */
+export interface IssuedTokens {
+  user: Pick<PublicUser, 'id' | 'email' | 'roles'>;
+  session: SessionSummary;
+  accessToken: IssuedAccessToken;
+  refreshToken: string;
+}
+
+export const AUDIT = {
+  login: 'login_succeeded',
+  loginFailed: 'login_failed',
+  logout: 'session_revoked_by_user',
+  logoutAll: 'all_sessions_revoked_by_user',
+  reuse: 'refresh_token_reuse_detected',
+} as const;
+
+const REVOKE_REASON = {
+  logout: 'logout',
+  logoutAll: 'logout_all',
+  reuse: 'refresh_token_reused',
+} as const;
+
+function invalidRefreshToken(): AppError {
+  return AppError.unauthorized('invalid_refresh_token', 'The refresh token is invalid.', true);
+}
+
+export function sessionEnded(state: Exclude<SessionState, 'active'>): AppError {
+  return state === 'revoked'
+    ? AppError.unauthorized('session_revoked', 'This session has been revoked; sign in again.', true)
+    : AppError.unauthorized('session_expired', 'This session has expired; sign in again.', true);
+}
+
+@Injectable()
+export class SessionsService {
+  private readonly logger = new Logger(SessionsService.name);
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly users: UsersService,
+    private readonly accessTokens: AccessTokensService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly random: Random,
+  ) {}
+
+  /** Verifies the password and opens a new family; never continues one a client names. */
+  async login(email: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
+    let user: PublicUser;
+    try {
+      user = await this.users.verifyCredentials(email, password);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'invalid_credentials') {
+        this.logger.warn({ msg: 'login failed', event: AUDIT.loginFailed, ip: client.ip });
+      }
+      throw error;
+    }
+    const now = this.clock.now();
+    const absoluteExpiresAt = new Date(now.getTime() + this.config.sessions.absoluteTtlSeconds * 1000);
+    const idleExpiresAt = nextIdleExpiry(now, this.config.sessions.idleTtlSeconds, absoluteExpiresAt);
+    const sessionId = this.random.uuid();
+    const token = { id: this.random.uuid(), secret: this.random.bytes(SECRET_BYTES) };
+
+    await this.sessions.createSession(
+      {
+        id: sessionId,
+        userId: user.id,
+        now,
+        idleExpiresAt,
+        absoluteExpiresAt,
+        userAgent: client.userAgent,
+        ip: client.ip,
+        firstToken: { id: token.id, secretHash: hashSecret(token.secret), expiresAt: idleExpiresAt },
+      },
+      { type: AUDIT.login, userId: user.id, sessionId, actor: user.id, ip: client.ip, userAgent: client.userAgent },
+    );
+    this.logger.log({ msg: 'session started', event: AUDIT.login, userId: user.id, sessionId });
+    return {
+      user: { id: user.id, email: user.email, roles: user.roles },
+      session: { id: sessionId, idleExpiresAt, absoluteExpiresAt },
+      accessToken: this.accessTokens.issue({ userId: user.id, sessionId, roles: user.roles }),
+      refreshToken: formatRefreshToken(token),
+    };
+  }
+
+  /** DESIGN.md "Refresh rotation, exactly", steps 1 to 5. */
+  async refresh(rawToken: string | undefined, client: ClientInfo): Promise<IssuedTokens> {
+    const presented = parseRefreshToken(rawToken);
+    if (!presented) throw invalidRefreshToken();
+    let found = await this.sessions.findToken(presented.id);
+    if (!found || !secretMatches(presented.secret, found.secretHash)) throw invalidRefreshToken();
+    const now = this.clock.now();
+    this.assertActive(found, now);
+
+    if (!found.usedAt) {
+      const { session } = found;
+      const idleExpiresAt = nextIdleExpiry(now, this.config.sessions.idleTtlSeconds, session.absoluteExpiresAt);
+      const outcome = await this.sessions.rotate({
+        sessionId: session.id,
+        tokenId: found.id,
+        now,
+        idleExpiresAt,
+        makeChild: () => {
+          const id = this.random.uuid();
+          const secret = deriveChildSecret(this.config.sessions.refreshPepper, presented.secret, id);
+          return { id, secret, secretHash: hashSecret(secret), expiresAt: idleExpiresAt };
+        },
+      });
+      if (outcome.kind === 'rotated') {
+        return this.issued(found.session, idleExpiresAt, { id: outcome.child.id, secret: outcome.child.secret });
+      }
+      // Revoked, expired or used by a concurrent request meanwhile: decide on what is stored now.
+      found = await this.sessions.findToken(presented.id);
+      if (!found) throw invalidRefreshToken();
+      this.assertActive(found, now);
+      if (outcome.kind === 'session_inactive' || !found.usedAt) throw sessionEnded('revoked');
+    }
+    return this.replayOrRevoke(presented, { ...found, usedAt: found.usedAt }, client, now);
+  }
+
+  /**
+   * Ends the caller's session, found from the refresh cookie or else from the
+   * access token. Idempotent: an unknown or already-ended session is not an error.
+   */
+  async logout(from: { refreshToken?: string; sessionId?: string }, client: ClientInfo): Promise<void> {
+    let sessionId = from.sessionId;
+    const presented = parseRefreshToken(from.refreshToken);
+    if (presented) {
+      const found = await this.sessions.findToken(presented.id);
+      if (found && secretMatches(presented.secret, found.secretHash)) sessionId = found.session.id;
+    }
+    if (!sessionId) return;
+    const session = await this.sessions.findSession(sessionId);
+    if (!session) return;
+    await this.revoke(session.userId, session.id, REVOKE_REASON.logout, client);
+  }
+
+  async logoutAll(userId: string, client: ClientInfo): Promise<number> {
+    const now = this.clock.now();
+    const count = await this.sessions.revokeAllForUser(userId, REVOKE_REASON.logoutAll, now, {
+      type: AUDIT.logoutAll,
+      userId,
+      actor: userId,
+      ip: client.ip,
+      userAgent: client.userAgent,
+    });
+    this.logger.log({ msg: 'all sessions revoked', event: AUDIT.logoutAll, userId, sessions: count });
+    return count;
+  }
+
+  listActive(userId: string) {
+    return this.sessions.listActiveForUser(userId, this.clock.now());
+  }
+
+  /** A user ends one of their own sessions; someone else's is indistinguishable from a missing one. */
+  async revokeOwn(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
+    const session = await this.sessions.findSession(sessionId);
+    if (!session || session.userId !== userId) throw AppError.notFound('session_not_found', 'No such session.');
+    await this.revoke(userId, sessionId, REVOKE_REASON.logout, client);
+  }
+
+  /** For this service's own routes: an access token of an ended session is refused at once. */
+  async assertSessionActive(sessionId: string): Promise<void> {
+    const session = await this.sessions.findSession(sessionId);
+    const state = session ? sessionState(session, this.clock.now()) : 'revoked';
+    if (state !== 'active') throw sessionEnded(state);
+  }
+
+  private async revoke(userId: string, sessionId: string, reason: string, client: ClientInfo): Promise<void> {
+    const revoked = await this.sessions.revokeSession(sessionId, reason, this.clock.now(), {
+      type: AUDIT.logout,
+      userId,
+      sessionId,
+      actor: userId,
+      ip: client.ip,
+      userAgent: client.userAgent,
+    });
+    if (revoked) this.logger.log({ msg: 'session revoked', event: AUDIT.logout, userId, sessionId });
+  }
+
+  private assertActive(found: FoundToken, now: Date): void {
+    const state = found.revokedAt ? 'revoked' : sessionState(found.session, now);
+    if (state !== 'active') throw sessionEnded(state);
+  }
+
+  /** The token was used already: hand back its child inside the grace window, else end the family. */
+  private async replayOrRevoke(
+    presented: { id: string; secret: Buffer },
+    found: FoundToken & { usedAt: Date },
+    client: ClientInfo,
+    now: Date,
+  ): Promise<IssuedTokens> {
+    const { session } = found;
+    const decision = decideOnUsedToken({ usedAt: found.usedAt, child: found.child }, now, this.config.sessions.graceSeconds);
+    if (decision.kind === 'replay') {
+      const secret = deriveChildSecret(this.config.sessions.refreshPepper, presented.secret, decision.childId);
+      this.logger.log({ msg: 'refresh replayed inside the grace window', event: 'refresh_replayed', sessionId: session.id });
+      return this.issued(session, session.idleExpiresAt, { id: decision.childId, secret });
+    }
+
+    const revoked = await this.sessions.revokeSession(session.id, REVOKE_REASON.reuse, now, {
+      type: AUDIT.reuse,
+      userId: session.userId,
+      sessionId: session.id,
+      actor: 'system',
+      ip: client.ip,
+      userAgent: client.userAgent,
+      data: { tokenId: presented.id },
+    });
+    if (revoked) {
+      this.logger.warn({
+        msg: 'refresh token reuse detected: family revoked',
+        event: AUDIT.reuse,
+        userId: session.userId,
+        sessionId: session.id,
+        ip: client.ip,
+      });
+    }
+    throw AppError.unauthorized('refresh_token_reused', 'This refresh token was already used; the session has been revoked.', true);
+  }
+
+  private issued(session: FoundToken['session'], idleExpiresAt: Date, token: { id: string; secret: Buffer }): IssuedTokens {
+    return {
+      user: { id: session.userId, email: session.user.email, roles: session.user.roles },
+      session: { id: session.id, idleExpiresAt, absoluteExpiresAt: session.absoluteExpiresAt },
+      accessToken: this.accessTokens.issue({ userId: session.userId, sessionId: session.id, roles: session.user.roles }),
+      refreshToken: formatRefreshToken(token),
+    };
+  }
+}

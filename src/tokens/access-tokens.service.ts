@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import type { KeyObject } from 'node:crypto';
+import { AppError } from '../common/app-error.js';
+import { Clock } from '../common/clock.js';
+import { Random } from '../common/random.js';
+import { AppConfig } from '../config/app-config.js';
+import { SIGNING_ALGORITHM, SigningKeysService } from './signing-keys.service.js';
+
+/** The claims of an access token (RFC 9068 plus `sid` and `roles`). */
+export interface AccessTokenClaims {
+  iss: string;
+  aud: string;
+  sub: string;
+  sid: string;
+  jti: string;
+  iat: number;
+  exp: number;
+  client_id: string;
+  roles: string[];
+}
+
+export interface IssuedAccessToken {
+  token: string;
+  expiresAt: Date;
+}
+
+const ACCEPTED_TYPES = new Set(['at+jwt', 'application/at+jwt']);
+
+export function invalidToken(): AppError {
+  return AppError.unauthorized('invalid_token', 'The access token is invalid.');
+}
+
+@Injectable()
+export class AccessTokensService {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly keys: SigningKeysService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly random: Random,
+  ) {}
+
+  issue(subject: { userId: string; sessionId: string; roles: string[] }): IssuedAccessToken {
+    const { kid, privateKey } = this.keys.signingKey();
+    const iat = Math.floor(this.clock.now().getTime() / 1000);
+    const exp = iat + this.config.tokens.accessTtlSeconds;
+    const claims: AccessTokenClaims = {
+      iss: this.config.tokens.issuer,
+      aud: this.config.tokens.audience,
+      sub: subject.userId,
+      sid: subject.sessionId,
+      jti: this.random.uuid(),
+      iat,
+      exp,
+      client_id: this.config.tokens.audience,
+      roles: subject.roles,
+    };
+    const token = this.jwt.sign(claims, {
+      privateKey: privateKey as unknown as string,
+      algorithm: SIGNING_ALGORITHM,
+      header: { alg: SIGNING_ALGORITHM, typ: 'at+jwt', kid },
+    });
+    return { token, expiresAt: new Date(exp * 1000) };
+  }
+
+  /**
+   * Picks the public key for a token from its header, refusing anything but
+   * our own access-token type and algorithm before any signature work.
+   */
+  async verificationKeyFor(rawToken: string): Promise<KeyObject> {
+    const header = decodeHeader(rawToken);
+    if (!header || !ACCEPTED_TYPES.has(String(header.typ).toLowerCase()) || header.alg !== SIGNING_ALGORITHM) {
+      throw invalidToken();
+    }
+    if (typeof header.kid !== 'string' || header.kid.length > 128) throw invalidToken();
+    const key = await this.keys.verificationKey(header.kid);
+    if (!key) throw invalidToken();
+    return key;
+  }
+}
+
+function decodeHeader(rawToken: string): Record<string, unknown> | null {
+  const encoded = rawToken.split('.', 1)[0];
+  if (!encoded || encoded.length > 1024) return null;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+    return header !== null && typeof header === 'object' ? (header as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}

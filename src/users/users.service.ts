@@ -1,0 +1,58 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppError } from '../common/app-error.js';
+import { Clock } from '../common/clock.js';
+import { Random } from '../common/random.js';
+import { normalizeEmail } from './email.js';
+import { PasswordHasher } from './password-hasher.js';
+import type { PublicUser } from './user.js';
+import { UsersRepository } from './users.repository.js';
+
+@Injectable()
+export class UsersService {
+  private readonly logger = new Logger(UsersService.name);
+
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly clock: Clock,
+    private readonly random: Random,
+  ) {}
+
+  async register(email: string, password: string): Promise<PublicUser> {
+    const passwordHash = await this.hasher.hash(password);
+    const user = await this.users.create({
+      id: this.random.uuid(),
+      email: normalizeEmail(email),
+      passwordHash,
+      roles: [],
+      now: this.clock.now(),
+    });
+    if (!user) throw AppError.conflict('email_taken', 'An account with this email already exists.');
+    this.logger.log({ msg: 'user registered', event: 'user_registered', userId: user.id });
+    return user;
+  }
+
+  /**
+   * The same answer and the same argon2 work whether the email is unknown or
+   * the password wrong, so neither the reply nor its timing tells them apart.
+   */
+  async verifyCredentials(email: string, password: string): Promise<PublicUser> {
+    const found = await this.users.findCredentialsByEmail(normalizeEmail(email));
+    if (!found) {
+      await this.hasher.verifyDummy(password);
+      throw AppError.unauthorized('invalid_credentials', 'The email or password is wrong.');
+    }
+    const { passwordHash, ...user } = found;
+    const check = await this.hasher.verify(passwordHash, password);
+    if (!check.valid) throw AppError.unauthorized('invalid_credentials', 'The email or password is wrong.');
+    if (check.needsRehash) {
+      await this.users.updatePasswordHash(user.id, await this.hasher.hash(password), this.clock.now());
+      this.logger.log({ msg: 'password hash upgraded to the configured argon2 parameters', userId: user.id });
+    }
+    return user;
+  }
+
+  findById(id: string): Promise<PublicUser | null> {
+    return this.users.findById(id);
+  }
+}
