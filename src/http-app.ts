@@ -5,6 +5,7 @@ import { Logger } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { parseJsonBody } from './common/json-body-parser.js';
 import type { AppConfig } from './config/app-config.js';
 
 const INCOMING_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -15,13 +16,15 @@ function requestId(request: IncomingMessage): string {
   return typeof incoming === 'string' && INCOMING_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
+/** Passed to NestFactory.create: Nest's default parsers (JSON and urlencoded) are replaced by ours. */
+export const NEST_APP_OPTIONS = { bodyParser: false } as const;
+
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy,
     genReqId: requestId,
     requestIdHeader: false,
-    disableRequestLogging: true,
     logger: false,
     return503OnClosing: true,
   });
@@ -37,6 +40,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   const requestLog = new Logger('Http');
 
   await app.register(fastifyRequestContext, { defaultStoreValues: (request) => ({ requestId: request.id }) });
+  app.useBodyParser('application/json', { bodyLimit: config.http.bodyLimitBytes }, parseJsonBody);
   await app.register(fastifyCookie);
   await app.register(fastifyCors, {
     origin: config.http.allowedOrigins,

@@ -4,7 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import { createRootLogger, PinoNestLogger } from './common/logger.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
-import { configureApp, createHttpAdapter } from './http-app.js';
+import { configureApp, createHttpAdapter, NEST_APP_OPTIONS } from './http-app.js';
 
 async function bootstrap(): Promise<void> {
   let loaded;
@@ -21,6 +21,7 @@ async function bootstrap(): Promise<void> {
   for (const warning of warnings) root.warn(warning);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(config), {
+    ...NEST_APP_OPTIONS,
     logger: new PinoNestLogger(root),
   });
   await configureApp(app, config);

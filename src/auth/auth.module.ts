@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
-import { ThrottlerStorageService } from '@nestjs/throttler';
 import { CsrfGuard } from '../common/csrf.guard.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
@@ -19,7 +18,6 @@ import { SessionsController } from './sessions.controller.js';
   providers: [
     AuthCookies,
     AccessTokenStrategy,
-    ThrottlerStorageService,
     // Global guards run in this order: CSRF, then rate limits, then the access token.
     { provide: APP_GUARD, useClass: CsrfGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },

@@ -1,0 +1,100 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { Writable } from 'node:stream';
+import { AppModule } from '../../src/app.module.js';
+import { Clock } from '../../src/common/clock.js';
+import { createRootLogger, PinoNestLogger } from '../../src/common/logger.js';
+import { Random } from '../../src/common/random.js';
+import type { AppConfig } from '../../src/config/app-config.js';
+import { PrismaService } from '../../src/database/prisma.service.js';
+import { configureApp, createHttpAdapter, NEST_APP_OPTIONS } from '../../src/http-app.js';
+import { testConfig } from './config.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { FakeClock } from './fake-clock.js';
+
+export interface TestContext {
+  config: AppConfig;
+  clock: FakeClock;
+  prisma: PrismaService;
+  module: TestingModule;
+  database: TestDatabase;
+  /** Every log line written, when `captureLogs` was asked for. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export interface TestApp extends TestContext {
+  app: NestFastifyApplication;
+  baseUrl: string;
+}
+
+export interface TestOptions {
+  env?: Record<string, string>;
+  random?: Random;
+  captureLogs?: boolean;
+  /** Reuse a database (for tests that start two apps on one database). */
+  database?: TestDatabase;
+}
+
+async function compile(options: TestOptions) {
+  const database = options.database ?? (await createTestDatabase());
+  const config = testConfig(database.url, options.env);
+  const clock = new FakeClock();
+  let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).overrideProvider(Clock).useValue(clock);
+  if (options.random) builder = builder.overrideProvider(Random).useValue(options.random);
+  const module = await builder.compile();
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  const logger = createRootLogger(options.captureLogs ? 'trace' : 'silent', sink);
+  return { database, config, clock, module, logs, logger, ownsDatabase: !options.database };
+}
+
+/** The whole module graph against a fresh database, without HTTP: for integration tests of services. */
+export async function startTestContext(options: TestOptions = {}): Promise<TestContext> {
+  const { database, config, clock, module, logs, logger, ownsDatabase } = await compile(options);
+  module.useLogger(new PinoNestLogger(logger));
+  await module.init();
+  return {
+    config,
+    clock,
+    module,
+    logs,
+    database,
+    prisma: module.get(PrismaService),
+    async close() {
+      await module.close();
+      if (ownsDatabase) await database.drop();
+    },
+  };
+}
+
+/** The real HTTP stack on an ephemeral port: for e2e tests with real cookies. */
+export async function startTestApp(options: TestOptions = {}): Promise<TestApp> {
+  const { database, config, clock, module, logs, logger, ownsDatabase } = await compile(options);
+  const app = module.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), {
+    ...NEST_APP_OPTIONS,
+    logger: new PinoNestLogger(logger),
+  });
+  await configureApp(app, config);
+  await app.listen(0, '127.0.0.1');
+  const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    app,
+    baseUrl,
+    config,
+    clock,
+    module,
+    logs,
+    database,
+    prisma: module.get(PrismaService),
+    async close() {
+      await app.close();
+      if (ownsDatabase) await database.drop();
+    },
+  };
+}
