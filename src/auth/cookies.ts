@@ -66,7 +66,7 @@ export class AuthCookies {
     tokens: { accessToken: { token: string; expiresAt: Date }; refreshToken: string; session: { absoluteExpiresAt: Date } },
   ): void {
     const now = this.clock.now().getTime();
-    const secondsUntil = (date: Date) => Math.max(0, Math.floor((date.getTime() - now) / 1000));
+    const secondsUntil = (date: Date) => Math.max(0, Math.ceil((date.getTime() - now) / 1000));
     this.write(reply, accessCookie(this.config.cookies, tokens.accessToken.token, secondsUntil(tokens.accessToken.expiresAt)));
     this.write(reply, refreshCookie(this.config.cookies, tokens.refreshToken, secondsUntil(tokens.session.absoluteExpiresAt)));
     reply.header('cache-control', 'no-store');
