@@ -40,6 +40,9 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   const requestLog = new Logger('Http');
 
   await app.register(fastifyRequestContext, { defaultStoreValues: (request) => ({ requestId: request.id }) });
+  // JSON only: fastify's built-in text/plain parser would let a cross-site
+  // "simple" request (no preflight) reach the routes.
+  fastify.removeAllContentTypeParsers();
   app.useBodyParser('application/json', { bodyLimit: config.http.bodyLimitBytes }, parseJsonBody);
   await app.register(fastifyCookie);
   await app.register(fastifyCors, {

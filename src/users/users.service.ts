@@ -7,6 +7,14 @@ import { PasswordHasher } from './password-hasher.js';
 import type { PublicUser } from './user.js';
 import { UsersRepository } from './users.repository.js';
 
+/**
+ * The same password typed on systems that compose accents differently (NFC
+ * vs NFD) must match, as NIST SP 800-63B asks.
+ */
+function normalizePassword(password: string): string {
+  return password.normalize('NFC');
+}
+
 @Injectable()
 export class UsersService {
   private readonly logger = new Logger(UsersService.name);
@@ -19,7 +27,7 @@ export class UsersService {
   ) {}
 
   async register(email: string, password: string): Promise<PublicUser> {
-    const passwordHash = await this.hasher.hash(password);
+    const passwordHash = await this.hasher.hash(normalizePassword(password));
     const user = await this.users.create({
       id: this.random.uuid(),
       email: normalizeEmail(email),
@@ -38,6 +46,7 @@ export class UsersService {
    */
   async verifyCredentials(email: string, password: string): Promise<PublicUser> {
     const found = await this.users.findCredentialsByEmail(normalizeEmail(email));
+    password = normalizePassword(password);
     if (!found) {
       await this.hasher.verifyDummy(password);
       throw AppError.unauthorized('invalid_credentials', 'The email or password is wrong.');

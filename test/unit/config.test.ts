@@ -1,0 +1,294 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+
+const PEPPER = 'pepper-0123456789-0123456789-0123456789';
+const KEK = 'kek-0123456789-0123456789-0123456789-abcd';
+const DAY = 24 * 60 * 60;
+
+const tempDirs: string[] = [];
+function freshDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'auth-config-test-'));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function env(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    NODE_ENV: 'development',
+    DATA_DIR: freshDir(),
+    REFRESH_TOKEN_PEPPER: PEPPER,
+    KEY_ENCRYPTION_SECRET: KEK,
+    ...overrides,
+  };
+}
+
+/** The ConfigError thrown by loadConfig; fails the test if it loads or throws anything else. */
+function configError(source: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(source);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(source)}`);
+}
+
+function problemFor(error: ConfigError, variable: string): string | undefined {
+  return error.problems.find((problem) => problem.startsWith(`${variable}:`));
+}
+
+describe('loadConfig defaults', () => {
+  test('loads with only the secrets and DATA_DIR set', () => {
+    const { config } = loadConfig(env());
+    expect(config.env).toBe('development');
+    expect(config.tokens.accessTtlSeconds).toBe(600);
+    expect(config.sessions.graceSeconds).toBe(10);
+    expect(config.sessions.idleTtlSeconds).toBe(14 * DAY);
+    expect(config.sessions.absoluteTtlSeconds).toBe(30 * DAY);
+    expect(config.cookies).toEqual({ accessName: '__Host-access', refreshName: '__Secure-refresh', secure: true, domain: undefined });
+    expect(config.argon2).toMatchObject({ memoryKiB: 19456, timeCost: 2, parallelism: 1 });
+  });
+
+  test('uses the given secrets as they are', () => {
+    const { config } = loadConfig(env());
+    expect(config.sessions.refreshPepper).toBe(PEPPER);
+    expect(config.tokens.keyEncryptionSecret).toBe(KEK);
+  });
+
+  test('with both secrets given, warns only about the missing DATABASE_URL and writes no secrets file', () => {
+    const dataDir = freshDir();
+    const { warnings } = loadConfig(env({ DATA_DIR: dataDir }));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('DATABASE_URL');
+    expect(() => statSync(join(dataDir, 'development-secrets.json'))).toThrow();
+  });
+
+  test('accepts values inside the bounds', () => {
+    const { config } = loadConfig(
+      env({ ACCESS_TOKEN_TTL_SECONDS: '300', REFRESH_GRACE_SECONDS: '0', PORT: '65535', ALLOWED_ORIGINS: 'https://a.example, http://localhost:5173' }),
+    );
+    expect(config.tokens.accessTtlSeconds).toBe(300);
+    expect(config.sessions.graceSeconds).toBe(0);
+    expect(config.http.port).toBe(65535);
+    expect(config.http.allowedOrigins).toEqual(['https://a.example', 'http://localhost:5173']);
+  });
+
+  test('accepts the upper bounds 900 and 60', () => {
+    const { config } = loadConfig(env({ ACCESS_TOKEN_TTL_SECONDS: '900', REFRESH_GRACE_SECONDS: '60' }));
+    expect(config.tokens.accessTtlSeconds).toBe(900);
+    expect(config.sessions.graceSeconds).toBe(60);
+  });
+});
+
+describe('loadConfig refuses bad values, naming the variable', () => {
+  test('ConfigError carries problems as strings and a message listing them', () => {
+    const error = configError(env({ ACCESS_TOKEN_TTL_SECONDS: '299' }));
+    expect(error.name).toBe('ConfigError');
+    expect(Array.isArray(error.problems)).toBe(true);
+    expect(error.problems.every((problem) => typeof problem === 'string')).toBe(true);
+    for (const problem of error.problems) expect(error.message).toContain(problem);
+  });
+
+  test.each([
+    ['ACCESS_TOKEN_TTL_SECONDS', '299'],
+    ['ACCESS_TOKEN_TTL_SECONDS', '901'],
+    ['ACCESS_TOKEN_TTL_SECONDS', 'abc'],
+    ['ACCESS_TOKEN_TTL_SECONDS', '600.5'],
+    ['REFRESH_GRACE_SECONDS', '61'],
+    ['REFRESH_GRACE_SECONDS', '-1'],
+    ['PORT', '70000'],
+  ])('%s=%s is refused', (variable, value) => {
+    const error = configError(env({ [variable]: value }));
+    expect(problemFor(error, variable)).toBeDefined();
+  });
+
+  test('SESSION_IDLE_TTL_SECONDS greater than SESSION_ABSOLUTE_TTL_SECONDS is refused', () => {
+    const error = configError(env({ SESSION_IDLE_TTL_SECONDS: String(31 * DAY), SESSION_ABSOLUTE_TTL_SECONDS: String(30 * DAY) }));
+    expect(problemFor(error, 'SESSION_IDLE_TTL_SECONDS')).toContain('SESSION_ABSOLUTE_TTL_SECONDS');
+  });
+
+  test('SESSION_IDLE_TTL_SECONDS equal to SESSION_ABSOLUTE_TTL_SECONDS is accepted', () => {
+    const { config } = loadConfig(env({ SESSION_IDLE_TTL_SECONDS: '3600', SESSION_ABSOLUTE_TTL_SECONDS: '3600' }));
+    expect(config.sessions.idleTtlSeconds).toBe(3600);
+  });
+
+  test('an idle lifetime above the default absolute lifetime is refused', () => {
+    const error = configError(env({ SESSION_IDLE_TTL_SECONDS: String(31 * DAY) }));
+    expect(problemFor(error, 'SESSION_IDLE_TTL_SECONDS')).toBeDefined();
+  });
+
+  test('COOKIE_SECURE=false with the default __Host-/__Secure- names is refused for both cookies', () => {
+    const error = configError(env({ COOKIE_SECURE: 'false' }));
+    expect(problemFor(error, 'COOKIE_ACCESS_NAME')).toContain('COOKIE_SECURE');
+    expect(problemFor(error, 'COOKIE_REFRESH_NAME')).toContain('COOKIE_SECURE');
+  });
+
+  test('COOKIE_SECURE=false with unprefixed names is accepted', () => {
+    const { config } = loadConfig(env({ COOKIE_SECURE: 'false', COOKIE_ACCESS_NAME: 'access', COOKIE_REFRESH_NAME: 'refresh' }));
+    expect(config.cookies).toMatchObject({ accessName: 'access', refreshName: 'refresh', secure: false });
+  });
+
+  test('COOKIE_DOMAIN with a __Host- access cookie is refused', () => {
+    const error = configError(env({ COOKIE_DOMAIN: 'example.com' }));
+    expect(problemFor(error, 'COOKIE_ACCESS_NAME')).toContain('COOKIE_DOMAIN');
+  });
+
+  test('COOKIE_DOMAIN with a non-__Host- access cookie is accepted', () => {
+    const { config } = loadConfig(env({ COOKIE_DOMAIN: 'example.com', COOKIE_ACCESS_NAME: '__Secure-access' }));
+    expect(config.cookies.domain).toBe('example.com');
+  });
+
+  test.each(['not a url', 'https://a.example/path', 'https://ok.example,https://a.example/path', 'ftp//x'])(
+    'ALLOWED_ORIGINS=%p is refused',
+    (value) => {
+      const error = configError(env({ ALLOWED_ORIGINS: value }));
+      expect(problemFor(error, 'ALLOWED_ORIGINS')).toBeDefined();
+    },
+  );
+
+  test('ARGON2_MEMORY_KIB below 19456 is refused outside test mode', () => {
+    for (const nodeEnv of ['development', 'production']) {
+      const error = configError(env({ NODE_ENV: nodeEnv, DATABASE_URL: 'postgresql://db/x', ARGON2_MEMORY_KIB: '19455' }));
+      expect(problemFor(error, 'ARGON2_MEMORY_KIB')).toBeDefined();
+    }
+  });
+
+  test('ARGON2_MEMORY_KIB below 19456 is accepted with NODE_ENV=test', () => {
+    const { config } = loadConfig(env({ NODE_ENV: 'test', ARGON2_MEMORY_KIB: '256' }));
+    expect(config.argon2.memoryKiB).toBe(256);
+  });
+
+  test('production without REFRESH_TOKEN_PEPPER, KEY_ENCRYPTION_SECRET and DATABASE_URL names all three', () => {
+    const dataDir = freshDir();
+    const error = configError({ NODE_ENV: 'production', DATA_DIR: dataDir });
+    expect(problemFor(error, 'REFRESH_TOKEN_PEPPER')).toBeDefined();
+    expect(problemFor(error, 'KEY_ENCRYPTION_SECRET')).toBeDefined();
+    expect(problemFor(error, 'DATABASE_URL')).toBeDefined();
+    expect(() => statSync(join(dataDir, 'development-secrets.json'))).toThrow();
+  });
+
+  test('production with all three loads', () => {
+    const { config, warnings } = loadConfig(env({ NODE_ENV: 'production', DATABASE_URL: 'postgresql://u:p@db:5432/auth' }));
+    expect(config.env).toBe('production');
+    expect(config.database.url).toBe('postgresql://u:p@db:5432/auth');
+    expect(warnings).toEqual([]);
+  });
+
+  test.each(['REFRESH_TOKEN_PEPPER', 'KEY_ENCRYPTION_SECRET'])(
+    'a %s shorter than 32 characters is refused and its value never shown',
+    (variable) => {
+      const shortSecret = 'Sup3r-s3cret-value-31-characters'.slice(0, 31);
+      expect(shortSecret).toHaveLength(31);
+      const error = configError(env({ [variable]: shortSecret }));
+      expect(problemFor(error, variable)).toBeDefined();
+      expect(error.message).not.toContain(shortSecret);
+      expect(error.problems.join('\n')).not.toContain(shortSecret);
+      expect(String(error.stack)).not.toContain(shortSecret);
+    },
+  );
+
+  test('a secret of exactly 32 characters is accepted', () => {
+    const secret32 = 'x'.repeat(32);
+    expect(loadConfig(env({ REFRESH_TOKEN_PEPPER: secret32 })).config.sessions.refreshPepper).toBe(secret32);
+  });
+
+  test('a malformed DATABASE_URL is refused without echoing it (it may hold a password)', () => {
+    const url = 'mysql://admin:hunter2-password@db/auth';
+    const error = configError(env({ DATABASE_URL: url }));
+    expect(problemFor(error, 'DATABASE_URL')).toBeDefined();
+    expect(error.message).not.toContain('hunter2-password');
+  });
+
+  test('reports several problems at once', () => {
+    const error = configError(env({ PORT: '70000', REFRESH_GRACE_SECONDS: '61' }));
+    expect(problemFor(error, 'PORT')).toBeDefined();
+    expect(problemFor(error, 'REFRESH_GRACE_SECONDS')).toBeDefined();
+  });
+});
+
+describe('development secrets', () => {
+  test('without secrets, development generates them once into DATA_DIR and warns', () => {
+    const dataDir = freshDir();
+    const source = { NODE_ENV: 'development', DATA_DIR: dataDir };
+    const first = loadConfig(source);
+    const second = loadConfig(source);
+
+    expect(first.config.sessions.refreshPepper.length).toBeGreaterThanOrEqual(32);
+    expect(first.config.tokens.keyEncryptionSecret.length).toBeGreaterThanOrEqual(32);
+    expect(first.config.sessions.refreshPepper).not.toBe(first.config.tokens.keyEncryptionSecret);
+    expect(second.config.sessions.refreshPepper).toBe(first.config.sessions.refreshPepper);
+    expect(second.config.tokens.keyEncryptionSecret).toBe(first.config.tokens.keyEncryptionSecret);
+
+    const file = join(dataDir, 'development-secrets.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    expect(Object.values(stored)).toEqual(
+      expect.arrayContaining([first.config.sessions.refreshPepper, first.config.tokens.keyEncryptionSecret]),
+    );
+
+    const warning = first.warnings.find((text) => text.includes('REFRESH_TOKEN_PEPPER'));
+    expect(warning).toBeDefined();
+    expect(warning).toContain(file);
+    expect(warning).not.toContain(first.config.sessions.refreshPepper);
+  });
+
+  test('a given secret is kept while only the missing one comes from DATA_DIR', () => {
+    const dataDir = freshDir();
+    const { config, warnings } = loadConfig({ NODE_ENV: 'development', DATA_DIR: dataDir, REFRESH_TOKEN_PEPPER: PEPPER });
+    expect(config.sessions.refreshPepper).toBe(PEPPER);
+    expect(config.tokens.keyEncryptionSecret).not.toBe(PEPPER);
+    expect(config.tokens.keyEncryptionSecret.length).toBeGreaterThanOrEqual(32);
+    expect(warnings.some((text) => text.includes('KEY_ENCRYPTION_SECRET'))).toBe(true);
+  });
+
+  test('different DATA_DIRs get different generated secrets', () => {
+    const a = loadConfig({ NODE_ENV: 'development', DATA_DIR: freshDir() }).config;
+    const b = loadConfig({ NODE_ENV: 'development', DATA_DIR: freshDir() }).config;
+    expect(a.sessions.refreshPepper).not.toBe(b.sessions.refreshPepper);
+  });
+});
+
+describe('empty strings count as unset', () => {
+  test('empty numeric, name and domain values fall back to the defaults', () => {
+    const { config } = loadConfig(
+      env({
+        ACCESS_TOKEN_TTL_SECONDS: '',
+        REFRESH_GRACE_SECONDS: '',
+        PORT: '',
+        COOKIE_ACCESS_NAME: '',
+        COOKIE_SECURE: '',
+        COOKIE_DOMAIN: '',
+        ALLOWED_ORIGINS: '',
+        DATABASE_URL: '',
+      }),
+    );
+    expect(config.tokens.accessTtlSeconds).toBe(600);
+    expect(config.sessions.graceSeconds).toBe(10);
+    expect(config.http.port).toBe(3000);
+    expect(config.cookies.accessName).toBe('__Host-access');
+    expect(config.cookies.secure).toBe(true);
+    expect(config.cookies.domain).toBeUndefined();
+    expect(config.http.allowedOrigins).toEqual(['http://localhost:3000']);
+    expect(config.database.url).toBeUndefined();
+  });
+
+  test('empty secrets in development are generated like missing ones', () => {
+    const dataDir = freshDir();
+    const { config, warnings } = loadConfig({ NODE_ENV: 'development', DATA_DIR: dataDir, REFRESH_TOKEN_PEPPER: '', KEY_ENCRYPTION_SECRET: '' });
+    expect(config.sessions.refreshPepper.length).toBeGreaterThanOrEqual(32);
+    expect(warnings.some((text) => text.includes('REFRESH_TOKEN_PEPPER'))).toBe(true);
+    expect(statSync(join(dataDir, 'development-secrets.json')).isFile()).toBe(true);
+  });
+
+  test('empty secrets and DATABASE_URL in production are reported as missing', () => {
+    const error = configError({ NODE_ENV: 'production', DATA_DIR: freshDir(), REFRESH_TOKEN_PEPPER: '', KEY_ENCRYPTION_SECRET: '', DATABASE_URL: '' });
+    expect(problemFor(error, 'REFRESH_TOKEN_PEPPER')).toContain('required');
+    expect(problemFor(error, 'KEY_ENCRYPTION_SECRET')).toContain('required');
+    expect(problemFor(error, 'DATABASE_URL')).toContain('required');
+  });
+});
