@@ -24,10 +24,13 @@ const CODE_BY_STATUS: Record<number, [string, string]> = {
   405: ['method_not_allowed', 'This method is not allowed here.'],
   406: ['not_acceptable', 'This service answers JSON only.'],
   408: ['request_timeout', 'The request took too long.'],
+  409: ['conflict', 'The request conflicts with the current state.'],
+  410: ['gone', 'This resource is gone.'],
   411: ['length_required', 'A Content-Length is required.'],
   413: ['payload_too_large', 'The request body is too large.'],
   414: ['uri_too_long', 'The request URI is too long.'],
   415: ['unsupported_media_type', 'Send the body as application/json.'],
+  422: ['unprocessable_entity', 'The request could not be processed.'],
   429: ['rate_limited', 'Too many requests; retry later.'],
   431: ['headers_too_large', 'The request headers are too large.'],
 };
@@ -68,9 +71,10 @@ function isTransientDatabaseError(error: unknown): boolean {
   return cause !== undefined && cause !== error && isTransientDatabaseError(cause);
 }
 
-function fromStatus(status: number, clearCookies = false): MappedError {
-  const [code, message] = CODE_BY_STATUS[status] ?? CODE_BY_STATUS[400]!;
-  return { status, body: { error: code, message }, clearCookies, unexpected: false };
+/** A 4xx raised by Nest or a library: its status stands, our wording replaces theirs. */
+function fromStatus(status: number): MappedError {
+  const [code, message] = CODE_BY_STATUS[status] ?? ['invalid_request', 'The request cannot be served.'];
+  return { status, body: { error: code, message }, clearCookies: false, unexpected: false };
 }
 
 /** The one place that turns anything thrown into DESIGN.md's error shape. */
@@ -97,15 +101,8 @@ export function mapError(error: unknown): MappedError {
     return { status: 400, body: { error: 'invalid_request', message: 'The body is not valid JSON.' }, clearCookies: false, unexpected: false };
   }
 
-  if (error instanceof HttpException) {
-    const status = error.getStatus();
-    if (status < 500 && CODE_BY_STATUS[status]) return fromStatus(status);
-  }
-
-  const statusCode = (error as { statusCode?: unknown } | null)?.statusCode;
-  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    return fromStatus(CODE_BY_STATUS[statusCode] ? statusCode : 400);
-  }
+  const status = error instanceof HttpException ? error.getStatus() : (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return fromStatus(status);
 
   if (isTransientDatabaseError(error)) {
     return {

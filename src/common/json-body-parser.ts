@@ -20,9 +20,12 @@ export function parseJsonBody(_request: FastifyRequest, body: Buffer, done: (err
     done(AppError.invalidRequest('The body is not valid UTF-8.'));
     return;
   }
+  let parsed: unknown;
   try {
-    done(null, secureJson.parse(text, null, { protoAction: 'error', constructorAction: 'error' }));
+    parsed = secureJson.parse(text, null, { protoAction: 'error', constructorAction: 'error' });
   } catch {
     done(AppError.invalidRequest('The body is not valid JSON.'));
+    return;
   }
+  done(null, parsed);
 }

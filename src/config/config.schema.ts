@@ -12,12 +12,15 @@ const boolean = z
   .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1');
 
+/** Decimal digits only: "0x12c", "3e2" or " " are mistakes, not numbers. */
 const integer = (min: number, max: number) =>
-  z.coerce
-    .number({ message: 'must be a number' })
-    .int({ message: 'must be a whole number' })
-    .min(min, { message: `must be at least ${min}` })
-    .max(max, { message: `must be at most ${max}` });
+  z
+    .string()
+    .regex(/^-?\d+$/, { message: 'must be a whole number' })
+    .transform(Number)
+    .pipe(z.number())
+    .refine((value) => value >= min, { message: `must be at least ${min}` })
+    .refine((value) => value <= max, { message: `must be at most ${max}` });
 
 const secret = z.string().min(32, { message: 'must be at least 32 characters' });
 

@@ -14,6 +14,8 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
       adapter: new PrismaPg({ connectionString: connection.url, max: config.database.poolSize }),
       // Rotations queue on one session row under contention; waiting beats failing.
       transactionOptions: { maxWait: 10_000, timeout: 10_000 },
+      // No code frames or query arguments in error messages: they end up in logs.
+      errorFormat: 'minimal',
     });
   }
 

@@ -39,7 +39,9 @@ export type UsedTokenDecision = { kind: 'replay'; childId: string } | { kind: 'r
 export function decideOnUsedToken(facts: UsedTokenFacts, now: Date, graceSeconds: number): UsedTokenDecision {
   const elapsedMs = now.getTime() - facts.usedAt.getTime();
   const child = facts.child;
-  if (elapsedMs <= graceSeconds * 1000 && child && !child.usedAt && !child.revokedAt) {
+  // Grace 0 means no window at all, not "the same millisecond".
+  const insideGrace = graceSeconds > 0 && elapsedMs <= graceSeconds * 1000;
+  if (insideGrace && child && !child.usedAt && !child.revokedAt) {
     return { kind: 'replay', childId: child.id };
   }
   return { kind: 'reuse' };

@@ -64,8 +64,10 @@ export type FoundToken = Prisma.RefreshTokenGetPayload<{ select: typeof FOUND_TO
 /** Raised inside a rotation transaction to roll it back: the token was used meanwhile. */
 class TokenAlreadyUsed extends Error {}
 
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string } | null)?.code === 'P2002';
+/** A second child for one parent, refused by the unique index on parent_id. */
+function isSecondChild(error: unknown): boolean {
+  const { code, meta } = (error ?? {}) as { code?: string; meta?: unknown };
+  return code === 'P2002' && JSON.stringify(meta ?? {}).includes('refresh_tokens_parent_id_key');
 }
 
 @Injectable()
@@ -152,7 +154,7 @@ export class SessionsRepository {
     } catch (error) {
       // The unique parent index is the last line: should two claims ever both
       // pass, the second insert fails here and is treated as a lost race.
-      if (error instanceof TokenAlreadyUsed || (isUniqueViolation(error) && String((error as Error).message).includes('parent'))) {
+      if (error instanceof TokenAlreadyUsed || isSecondChild(error)) {
         return { kind: 'already_used' };
       }
       throw error;

@@ -21,7 +21,9 @@ export function encryptPrivateKey(secret: string, kid: string, plaintext: Buffer
 }
 
 export function decryptPrivateKey(secret: string, kid: string, blob: Buffer): Buffer {
-  if (blob[0] !== VERSION) throw new Error(`signing key ${kid}: unknown encryption version ${blob[0]}`);
+  if (blob.length < 29 || blob[0] !== VERSION) {
+    throw new Error(`signing key ${kid}: stored private key is truncated or of an unknown encryption version`);
+  }
   const decipher = createDecipheriv('aes-256-gcm', deriveKey(secret), blob.subarray(1, 13));
   decipher.setAAD(Buffer.from(kid));
   decipher.setAuthTag(blob.subarray(13, 29));

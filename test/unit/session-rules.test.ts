@@ -110,8 +110,8 @@ describe('decideOnUsedToken', () => {
     expect(decideOnUsedToken(facts(), at(SECOND), 0)).toEqual({ kind: 'reuse' });
   });
 
-  test('grace 0: only the very instant of first use still replays (inclusive boundary)', () => {
-    expect(decideOnUsedToken(facts(), at(0), 0)).toEqual({ kind: 'replay', childId: CHILD_ID });
+  test('grace 0: even a second use in the same millisecond is reuse (no window at all)', () => {
+    expect(decideOnUsedToken(facts(), at(0), 0)).toEqual({ kind: 'reuse' });
   });
 
   test('a used token whose child is gone (null) is reuse even inside the window', () => {

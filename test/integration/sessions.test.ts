@@ -1,0 +1,129 @@
+import { AppError } from '../../src/common/app-error.js';
+import type { ClientInfo } from '../../src/sessions/client-info.js';
+import { SessionsService } from '../../src/sessions/sessions.service.js';
+import { UsersService } from '../../src/users/users.service.js';
+import { startTestContext, type TestContext } from '../helpers/app.js';
+import { ControllableRandom } from '../helpers/controllable-random.js';
+import { PASSWORD, uniqueEmail } from '../helpers/users.js';
+
+const client: ClientInfo = { ip: '203.0.113.7', userAgent: 'integration-test' };
+const random = new ControllableRandom();
+let t: TestContext;
+let sessions: SessionsService;
+let users: UsersService;
+
+beforeAll(async () => {
+  t = await startTestContext({ random, env: { REFRESH_GRACE_SECONDS: '10' } });
+  sessions = t.module.get(SessionsService);
+  users = t.module.get(UsersService);
+});
+afterAll(() => t?.close());
+
+async function login() {
+  const email = uniqueEmail();
+  await users.register(email, PASSWORD);
+  return sessions.login(email, PASSWORD, client);
+}
+
+const idOf = (token: string) => token.split('.')[0]!;
+
+async function expectAppError(promise: Promise<unknown>, code: string) {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).code).toBe(code);
+}
+
+test('a crash between the compare-and-set and the insert rolls the whole rotation back', async () => {
+  const issued = await login();
+  const before = await t.prisma.session.findUniqueOrThrow({ where: { id: issued.session.id } });
+  t.clock.advanceSeconds(30);
+
+  random.failNextUuidWith(new Error('injected crash after claiming the token'));
+  await expect(sessions.refresh(issued.refreshToken, client)).rejects.toThrow('injected crash');
+
+  const token = await t.prisma.refreshToken.findUniqueOrThrow({ where: { id: idOf(issued.refreshToken) } });
+  expect(token.usedAt).toBeNull();
+  expect(await t.prisma.refreshToken.count({ where: { sessionId: issued.session.id } })).toBe(1);
+  const after = await t.prisma.session.findUniqueOrThrow({ where: { id: issued.session.id } });
+  expect(after).toEqual(before);
+
+  const retried = await sessions.refresh(issued.refreshToken, client);
+  expect(retried.session.id).toBe(issued.session.id);
+  expect(await t.prisma.refreshToken.count({ where: { sessionId: issued.session.id } })).toBe(2);
+});
+
+test('20 concurrent rotations of one token: one child, one identical answer for all', async () => {
+  const issued = await login();
+  const results = await Promise.all(Array.from({ length: 20 }, () => sessions.refresh(issued.refreshToken, client)));
+  expect(new Set(results.map((result) => result.refreshToken)).size).toBe(1);
+  expect(await t.prisma.refreshToken.count({ where: { parentId: idOf(issued.refreshToken) } })).toBe(1);
+  expect((await t.prisma.session.findUniqueOrThrow({ where: { id: issued.session.id } })).revokedAt).toBeNull();
+});
+
+test('many families rotating at once under contention: no errors, one child per token', async () => {
+  const families = await Promise.all(Array.from({ length: 10 }, () => login()));
+  const rounds = await Promise.all(
+    families.flatMap((family) => Array.from({ length: 4 }, () => sessions.refresh(family.refreshToken, client))),
+  );
+  expect(rounds).toHaveLength(40);
+  for (const family of families) {
+    expect(await t.prisma.refreshToken.count({ where: { sessionId: family.session.id } })).toBe(2);
+  }
+});
+
+test('a replay after the grace window racing the legitimate holder\'s rotation ends the family either way', async () => {
+  const issued = await login();
+  const child = await sessions.refresh(issued.refreshToken, client);
+  t.clock.advanceSeconds(11);
+  const [legit, stolen] = await Promise.allSettled([
+    sessions.refresh(child.refreshToken, client),
+    sessions.refresh(issued.refreshToken, client),
+  ]);
+  expect(stolen.status).toBe('rejected');
+  expect(((stolen as PromiseRejectedResult).reason as AppError).code).toBe('refresh_token_reused');
+  if (legit.status === 'rejected') expect(['session_revoked', 'refresh_token_reused']).toContain((legit.reason as AppError).code);
+  const session = await t.prisma.session.findUniqueOrThrow({ where: { id: issued.session.id } });
+  expect(session.revokedAt).not.toBeNull();
+  expect(await t.prisma.refreshToken.count({ where: { sessionId: session.id, revokedAt: null } })).toBe(0);
+});
+
+test('logout-all racing refreshes of several sessions: no deadlock, everything revoked', async () => {
+  const email = uniqueEmail();
+  await users.register(email, PASSWORD);
+  const logins = await Promise.all(Array.from({ length: 5 }, () => sessions.login(email, PASSWORD, client)));
+  const userId = logins[0]!.user.id;
+  const outcomes = await Promise.allSettled([
+    ...logins.map((issued) => sessions.refresh(issued.refreshToken, client)),
+    sessions.logoutAll(userId, client),
+    ...logins.map((issued) => sessions.refresh(issued.refreshToken, client)),
+  ]);
+  for (const outcome of outcomes) {
+    if (outcome.status === 'rejected') {
+      expect(outcome.reason).toBeInstanceOf(AppError);
+      expect(['session_revoked']).toContain((outcome.reason as AppError).code);
+    }
+  }
+  expect(await t.prisma.session.count({ where: { userId, revokedAt: null } })).toBe(0);
+  for (const issued of logins) await expectAppError(sessions.refresh(issued.refreshToken, client), 'session_revoked');
+});
+
+describe('grace window of 0 seconds', () => {
+  let strict: TestContext;
+  beforeAll(async () => {
+    strict = await startTestContext({ env: { REFRESH_GRACE_SECONDS: '0' } });
+  });
+  afterAll(() => strict?.close());
+
+  test('any second use is reuse', async () => {
+    const strictSessions = strict.module.get(SessionsService);
+    const email = uniqueEmail();
+    await strict.module.get(UsersService).register(email, PASSWORD);
+    const issued = await strictSessions.login(email, PASSWORD, client);
+    await strictSessions.refresh(issued.refreshToken, client);
+    strict.clock.advance(1);
+    await expectAppError(strictSessions.refresh(issued.refreshToken, client), 'refresh_token_reused');
+  });
+});
