@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Length, MaxLength, MinLength } from 'class-validator';
 
 /** Upper bound on passwords: argon2 cost is per byte of input, so length is a DoS lever. */
@@ -8,6 +9,8 @@ export const PASSWORD_MIN = 8;
 /** Shared by register and login, so that a string the database could not store never reaches it. */
 function EmailField(): PropertyDecorator {
   return applyDecorators(
+    // Surrounding spaces are a paste accident, not part of the address.
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value)),
     IsString(),
     MaxLength(254),
     IsEmail({ allow_ip_domain: false, require_tld: true }, { message: 'must be an email address' }),

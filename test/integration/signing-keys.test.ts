@@ -1,0 +1,49 @@
+import { createPublicKey } from 'node:crypto';
+import { AccessTokensService } from '../../src/tokens/access-tokens.service.js';
+import { SigningKeysService } from '../../src/tokens/signing-keys.service.js';
+import { startTestContext } from '../helpers/app.js';
+import { createTestDatabase } from '../helpers/database.js';
+
+test('instances starting at once on one database create exactly one signing key and share it', async () => {
+  const database = await createTestDatabase();
+  try {
+    const contexts = await Promise.all([startTestContext({ database }), startTestContext({ database }), startTestContext({ database })]);
+    try {
+      const prisma = contexts[0]!.prisma;
+      const rows = await prisma.signingKey.findMany();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ state: 'current', algorithm: 'ES256' });
+      const kids = contexts.map((context) => context.module.get(SigningKeysService).signingKey().kid);
+      expect(new Set(kids)).toEqual(new Set([rows[0]!.kid]));
+
+      // The stored private key is not readable without the key-encryption secret.
+      const stored = Buffer.from(rows[0]!.privateKeyCiphertext);
+      const plain = contexts[0]!.module.get(SigningKeysService).signingKey().privateKey.export({ format: 'der', type: 'pkcs8' });
+      expect(stored.includes(plain.subarray(-32))).toBe(false);
+
+      // A token issued by one instance verifies with the key another instance publishes.
+      const token = contexts[1]!.module.get(AccessTokensService).issue({ userId: crypto.randomUUID(), sessionId: crypto.randomUUID(), roles: [] });
+      const jwk = contexts[2]!.module.get(SigningKeysService).jwks().keys[0]!;
+      expect(createPublicKey({ key: jwk as never, format: 'jwk' }).asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+      const key = await contexts[2]!.module.get(AccessTokensService).verificationKeyFor(token.token);
+      expect(key.export({ format: 'jwk' })).toMatchObject({ x: jwk.x, y: jwk.y });
+    } finally {
+      await Promise.all(contexts.map((context) => context.close()));
+    }
+  } finally {
+    await database.drop();
+  }
+});
+
+test('a wrong KEY_ENCRYPTION_SECRET stops startup with a message that says so', async () => {
+  const database = await createTestDatabase();
+  try {
+    const first = await startTestContext({ database });
+    await first.close();
+    await expect(
+      startTestContext({ database, env: { KEY_ENCRYPTION_SECRET: 'a-different-secret-a-different-secret-0000' } }),
+    ).rejects.toThrow(/KEY_ENCRYPTION_SECRET/);
+  } finally {
+    await database.drop();
+  }
+});
