@@ -56,7 +56,10 @@ export abstract class AppConfig {
     refreshPerIp: number;
   };
   abstract readonly purge: {
+    /** Ended sessions (and their tokens) are kept this long for support and forensics. */
     retentionDays: number;
+    /** 0 keeps audit events forever. */
+    auditRetentionDays: number;
     intervalSeconds: number;
     batchSize: number;
   };

@@ -64,7 +64,7 @@ export const envSchema = z
     EMBEDDED_DB_PORT: integer(0, 65535).default(0),
     MIGRATE_ON_START: boolean.default(true),
 
-    AUTH_ISSUER: z.url({ message: 'must be a URL' }).default('http://localhost:3000'),
+    AUTH_ISSUER: z.url({ message: 'must be a URL' }).optional(),
     AUTH_AUDIENCE: z.string().min(1).default('auth-service'),
     ACCESS_TOKEN_TTL_SECONDS: integer(300, 900).default(600),
     REFRESH_GRACE_SECONDS: integer(0, 60).default(10),
@@ -77,7 +77,7 @@ export const envSchema = z
     COOKIE_SECURE: boolean.default(true),
     COOKIE_DOMAIN: z.string().min(1).optional(),
 
-    ALLOWED_ORIGINS: originList.default(['http://localhost:3000']),
+    ALLOWED_ORIGINS: originList.optional(),
     CSRF_HEADER: z
       .string()
       .regex(/^[A-Za-z0-9-]+$/, { message: 'must be an HTTP header name' })
@@ -96,6 +96,7 @@ export const envSchema = z
     RATE_LIMIT_WINDOW_SECONDS: integer(1, 3600).default(60),
 
     RETENTION_DAYS: integer(0, 3650).default(30),
+    AUDIT_RETENTION_DAYS: integer(0, 36500).default(365),
     PURGE_INTERVAL_SECONDS: integer(0, 7 * DAY).default(3600),
     PURGE_BATCH_SIZE: integer(1, 100000).default(1000),
 
@@ -134,7 +135,8 @@ export const envSchema = z
     }
 
     if (env.NODE_ENV === 'production') {
-      for (const name of ['REFRESH_TOKEN_PEPPER', 'KEY_ENCRYPTION_SECRET', 'DATABASE_URL'] as const) {
+      // Secrets have no default here; issuer and origins default to a laptop's, which would be a silent misconfiguration.
+      for (const name of ['REFRESH_TOKEN_PEPPER', 'KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'AUTH_ISSUER', 'ALLOWED_ORIGINS'] as const) {
         if (!env[name]) fail(name, 'is required when NODE_ENV=production');
       }
       if (!env.COOKIE_SECURE) fail('COOKIE_SECURE', 'must be true when NODE_ENV=production');

@@ -17,6 +17,9 @@ export interface LoadedConfig {
   warnings: string[];
 }
 
+/** Outside production only: in production these must be set explicitly. */
+const DEVELOPMENT_ORIGIN = 'http://localhost:3000';
+
 const SECRET_NAMES = new Set(['REFRESH_TOKEN_PEPPER', 'KEY_ENCRYPTION_SECRET', 'DATABASE_URL']);
 
 function describe(issue: z.core.$ZodIssue, source: Record<string, string | undefined>): string {
@@ -37,6 +40,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     throw new ConfigError(parsed.error.issues.map((issue) => describe(issue, present)));
   }
   const env: Env = parsed.data;
+
   const warnings: string[] = [];
 
   let pepper = env.REFRESH_TOKEN_PEPPER;
@@ -49,9 +53,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       `REFRESH_TOKEN_PEPPER or KEY_ENCRYPTION_SECRET is not set: using development secrets from ${generated.path}. Never do this in production.`,
     );
   }
-  if (!env.DATABASE_URL) {
-    warnings.push(`DATABASE_URL is not set: using the embedded development database under ${env.DATA_DIR}.`);
-  }
 
   const config: AppConfig = {
     env: env.NODE_ENV,
@@ -60,7 +61,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       port: env.PORT,
       trustProxy: env.TRUST_PROXY,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
-      allowedOrigins: env.ALLOWED_ORIGINS,
+      allowedOrigins: env.ALLOWED_ORIGINS ?? [DEVELOPMENT_ORIGIN],
       csrfHeader: env.CSRF_HEADER.toLowerCase(),
     },
     log: { level: env.LOG_LEVEL },
@@ -72,7 +73,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       migrateOnStart: env.MIGRATE_ON_START,
     },
     tokens: {
-      issuer: env.AUTH_ISSUER,
+      issuer: env.AUTH_ISSUER ?? DEVELOPMENT_ORIGIN,
       audience: env.AUTH_AUDIENCE,
       accessTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
       jwksMaxAgeSeconds: env.JWKS_MAX_AGE_SECONDS,
@@ -106,6 +107,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     purge: {
       retentionDays: env.RETENTION_DAYS,
+      auditRetentionDays: env.AUDIT_RETENTION_DAYS,
       intervalSeconds: env.PURGE_INTERVAL_SECONDS,
       batchSize: env.PURGE_BATCH_SIZE,
     },

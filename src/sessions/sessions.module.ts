@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { PurgeRepository } from './purge.repository.js';
+import { PurgeService } from './purge.service.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
 
 @Module({
   imports: [UsersModule, TokensModule],
-  providers: [SessionsRepository, SessionsService],
-  exports: [SessionsService],
+  providers: [SessionsRepository, SessionsService, PurgeRepository, PurgeService],
+  exports: [SessionsService, PurgeService],
 })
 export class SessionsModule {}

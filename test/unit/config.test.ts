@@ -60,11 +60,10 @@ describe('loadConfig defaults', () => {
     expect(config.tokens.keyEncryptionSecret).toBe(KEK);
   });
 
-  test('with both secrets given, warns only about the missing DATABASE_URL and writes no secrets file', () => {
+  test('with both secrets given, warns about nothing and writes no secrets file (the database module announces the embedded database)', () => {
     const dataDir = freshDir();
     const { warnings } = loadConfig(env({ DATA_DIR: dataDir }));
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('DATABASE_URL');
+    expect(warnings).toEqual([]);
     expect(() => statSync(join(dataDir, 'development-secrets.json'))).toThrow();
   });
 
@@ -172,8 +171,21 @@ describe('loadConfig refuses bad values, naming the variable', () => {
     expect(() => statSync(join(dataDir, 'development-secrets.json'))).toThrow();
   });
 
-  test('production with all three loads', () => {
-    const { config, warnings } = loadConfig(env({ NODE_ENV: 'production', DATABASE_URL: 'postgresql://u:p@db:5432/auth' }));
+  test('production also requires AUTH_ISSUER and ALLOWED_ORIGINS, whose defaults only suit a laptop', () => {
+    const error = configError(env({ NODE_ENV: 'production', DATABASE_URL: 'postgresql://u:p@db:5432/auth' }));
+    expect(problemFor(error, 'AUTH_ISSUER')).toContain('required');
+    expect(problemFor(error, 'ALLOWED_ORIGINS')).toContain('required');
+  });
+
+  test('production with every required setting loads', () => {
+    const { config, warnings } = loadConfig(
+      env({
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgresql://u:p@db:5432/auth',
+        AUTH_ISSUER: 'https://auth.example.com',
+        ALLOWED_ORIGINS: 'https://app.example.com',
+      }),
+    );
     expect(config.env).toBe('production');
     expect(config.database.url).toBe('postgresql://u:p@db:5432/auth');
     expect(warnings).toEqual([]);
