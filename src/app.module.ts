@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AuthCookies } from './auth/cookies.js';
 import { CommonModule } from './common/common.module.js';
@@ -15,7 +16,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CommonModule, DatabaseModule, AuthModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), CommonModule, DatabaseModule, AuthModule, AdminModule, HealthModule],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         {

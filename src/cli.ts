@@ -1,45 +1,72 @@
 import 'reflect-metadata';
+import { type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
 import { createRootLogger, PinoNestLogger } from './common/logger.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { PurgeService } from './sessions/purge.service.js';
+import { UsersService } from './users/users.service.js';
 
-const USAGE = `usage: node dist/cli.js <command>
+const USAGE = `usage: node dist/cli.js <command>    (npm run cli -- <command>)
 
 commands:
-  purge   delete sessions that ended more than RETENTION_DAYS ago, and audit
-          events older than AUDIT_RETENTION_DAYS, in batches of PURGE_BATCH_SIZE
+  purge                     delete sessions that ended more than RETENTION_DAYS ago and audit
+                            events older than AUDIT_RETENTION_DAYS, in batches of PURGE_BATCH_SIZE
+  grant-role <email> <role> give a user a role (for example admin, for the /admin routes)
+  revoke-role <email> <role>
 `;
 
-/** Operator commands, run against the same configuration as the service. Progress goes to stderr. */
-async function main(command: string | undefined): Promise<number> {
-  if (command !== 'purge') {
+type Command = (app: INestApplicationContext, args: string[]) => Promise<void>;
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+const COMMANDS: Record<string, { arity: number; run: Command }> = {
+  purge: {
+    arity: 0,
+    run: async (app) => {
+      const result = await app.get(PurgeService).run(({ table, deletedSoFar }) => say(`  ${table}: ${deletedSoFar} deleted so far`));
+      say(`purge done: ${result.sessionsDeleted} sessions, ${result.auditEventsDeleted} audit events, ${result.batches} batches, ${result.durationMs} ms`);
+    },
+  },
+  'grant-role': {
+    arity: 2,
+    run: async (app, [email, role]) => {
+      const user = await app.get(UsersService).changeRole(email!, role!, true);
+      say(`${user.email} now has roles: ${user.roles.join(', ') || '(none)'}`);
+    },
+  },
+  'revoke-role': {
+    arity: 2,
+    run: async (app, [email, role]) => {
+      const user = await app.get(UsersService).changeRole(email!, role!, false);
+      say(`${user.email} now has roles: ${user.roles.join(', ') || '(none)'}`);
+    },
+  },
+};
+
+/** Operator commands, run with the same configuration as the service. Progress and results go to stderr. */
+async function main([name, ...args]: string[]): Promise<number> {
+  const command = name === undefined ? undefined : COMMANDS[name];
+  if (!command || args.length !== command.arity) {
     process.stderr.write(USAGE);
-    return command === undefined || command === '--help' ? 0 : 64;
+    return name === undefined || name === '--help' ? 0 : 64;
   }
   const { config } = loadConfig();
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
     logger: new PinoNestLogger(createRootLogger(config.log.level === 'info' ? 'warn' : config.log.level)),
   });
   try {
-    const result = await app.get(PurgeService).run(({ table, deletedSoFar }) => {
-      process.stderr.write(`  ${table}: ${deletedSoFar} deleted so far\n`);
-    });
-    process.stderr.write(
-      `purge done: ${result.sessionsDeleted} sessions, ${result.auditEventsDeleted} audit events, ` +
-        `${result.batches} batches, ${result.durationMs} ms\n`,
-    );
+    await command.run(app, args);
     return 0;
   } finally {
     await app.close();
   }
 }
 
-main(process.argv[2]).then(
+main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `failed: ${(error as Error).message}\n`);
+    say(error instanceof ConfigError ? error.message : `failed: ${(error as Error).message}`);
     process.exit(1);
   },
 );

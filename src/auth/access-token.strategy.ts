@@ -52,7 +52,7 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, ACCESS_TOKEN
     if (!isUuid(claims.sub) || !isUuid(claims.sid) || !isStringArray(claims.roles)) {
       throw invalidToken();
     }
-    await this.sessions.assertSessionActive(claims.sid);
-    return { userId: claims.sub, sessionId: claims.sid, roles: claims.roles };
+    const roles = await this.sessions.activeSessionRoles(claims.sid, claims.sub);
+    return { userId: claims.sub, sessionId: claims.sid, roles };
   }
 }

@@ -10,6 +10,7 @@ import { AccessTokenStrategy } from './access-token.strategy.js';
 import { AuthController } from './auth.controller.js';
 import { AuthCookies } from './cookies.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
+import { RolesGuard } from './roles.guard.js';
 import { SessionsController } from './sessions.controller.js';
 
 @Module({
@@ -18,10 +19,11 @@ import { SessionsController } from './sessions.controller.js';
   providers: [
     AuthCookies,
     AccessTokenStrategy,
-    // Global guards run in this order: CSRF, then rate limits, then the access token.
+    // Global guards run in this order: CSRF, rate limits, access token, roles.
     { provide: APP_GUARD, useClass: CsrfGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: AccessTokenGuard },
+    { provide: APP_GUARD, useClass: RolesGuard },
   ],
   exports: [AuthCookies],
 })

@@ -29,6 +29,21 @@ export interface AuditEntry {
   data?: Prisma.InputJsonValue;
 }
 
+export interface SessionFilter {
+  userId?: string;
+  status: 'active' | 'ended' | 'all';
+  limit: number;
+  after?: { createdAt: Date; id: string };
+}
+
+export interface AuditFilter {
+  userId?: string;
+  sessionId?: string;
+  type?: string;
+  beforeId?: bigint;
+  limit: number;
+}
+
 export type RotationOutcome =
   | { kind: 'rotated'; child: NewToken & { secret: Buffer } }
   | { kind: 'session_inactive' }
@@ -103,6 +118,14 @@ export class SessionsRepository {
   /** The token, its session and the user's roles, in one query: the refresh hot path. */
   findToken(id: string): Promise<FoundToken | null> {
     return this.prisma.refreshToken.findUnique({ where: { id }, select: FOUND_TOKEN_FIELDS });
+  }
+
+  /** The access-token check on every authenticated request: one primary-key lookup. */
+  findSessionForAccess(id: string) {
+    return this.prisma.session.findUnique({
+      where: { id },
+      select: { userId: true, revokedAt: true, idleExpiresAt: true, absoluteExpiresAt: true, user: { select: { roles: true } } },
+    });
   }
 
   findSession(id: string): Promise<SessionRecord | null> {
@@ -194,6 +217,41 @@ export class SessionsRepository {
       await tx.refreshToken.updateMany({ where: { sessionId: { in: ids }, revokedAt: null }, data: { revokedAt: now } });
       await this.writeAudit(tx, { ...audit, data: { ...(audit.data as object), sessions: revoked.count } }, now);
       return revoked.count;
+    });
+  }
+
+  /** Newest first, keyset-paginated on (created_at, id) so that deep pages cost the same as the first. */
+  listSessions(filter: SessionFilter, now: Date): Promise<SessionRecord[]> {
+    const live = { revokedAt: null, idleExpiresAt: { gt: now }, absoluteExpiresAt: { gt: now } };
+    const ended = { OR: [{ revokedAt: { not: null } }, { idleExpiresAt: { lte: now } }, { absoluteExpiresAt: { lte: now } }] };
+    const after = filter.after
+      ? { OR: [{ createdAt: { lt: filter.after.createdAt } }, { createdAt: filter.after.createdAt, id: { lt: filter.after.id } }] }
+      : {};
+    return this.prisma.session.findMany({
+      where: {
+        AND: [
+          filter.userId ? { userId: filter.userId } : {},
+          filter.status === 'active' ? live : filter.status === 'ended' ? ended : {},
+          after,
+        ],
+      },
+      select: SESSION_FIELDS,
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: filter.limit,
+    });
+  }
+
+  /** Newest first; `beforeId` continues a previous page. */
+  listAuditEvents(filter: AuditFilter) {
+    return this.prisma.auditEvent.findMany({
+      where: {
+        userId: filter.userId,
+        sessionId: filter.sessionId,
+        type: filter.type,
+        id: filter.beforeId === undefined ? undefined : { lt: filter.beforeId },
+      },
+      orderBy: { id: 'desc' },
+      take: filter.limit,
     });
   }
 

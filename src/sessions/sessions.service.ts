@@ -184,11 +184,16 @@ export class SessionsService {
     await this.revoke(userId, sessionId, REVOKE_REASON.logout, client);
   }
 
-  /** For this service's own routes: an access token of an ended session is refused at once. */
-  async assertSessionActive(sessionId: string): Promise<void> {
-    const session = await this.sessions.findSession(sessionId);
-    const state = session ? sessionState(session, this.clock.now()) : 'revoked';
+  /**
+   * For this service's own routes: an access token of an ended session is
+   * refused at once, and roles are read fresh, so that a revoked admin role
+   * stops working here before the token expires.
+   */
+  async activeSessionRoles(sessionId: string, userId: string): Promise<string[]> {
+    const session = await this.sessions.findSessionForAccess(sessionId);
+    const state = session && session.userId === userId ? sessionState(session, this.clock.now()) : 'revoked';
     if (state !== 'active') throw sessionEnded(state);
+    return session!.user.roles;
   }
 
   private async revoke(userId: string, sessionId: string, reason: string, client: ClientInfo): Promise<void> {

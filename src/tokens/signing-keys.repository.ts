@@ -9,8 +9,16 @@ export interface NewSigningKey {
   privateKeyCiphertext: Buffer;
 }
 
-/** Serialises key creation across instances (an advisory lock, held for one transaction). */
+export interface KeyChangeAudit {
+  type: string;
+  actor: string;
+  data: Prisma.InputJsonValue;
+}
+
+/** Serialises key changes across instances (an advisory lock, held for one transaction). */
 const KEY_CHANGE_LOCK = 0x6b657973;
+
+export type KeyChange<T> = { kind: 'done'; value: T } | { kind: 'refused'; reason: string };
 
 @Injectable()
 export class SigningKeysRepository {
@@ -18,14 +26,11 @@ export class SigningKeysRepository {
 
   /** Creates the current key unless one exists; safe when several instances start at once. */
   async ensureCurrent(now: Date, create: () => Promise<NewSigningKey>): Promise<string | null> {
-    return this.prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${KEY_CHANGE_LOCK})`;
+    return this.locked(async (tx) => {
       const current = await tx.signingKey.findFirst({ where: { state: 'current' }, select: { kid: true } });
       if (current) return null;
       const key = await create();
-      await tx.signingKey.create({
-        data: { ...key, privateKeyCiphertext: new Uint8Array(key.privateKeyCiphertext), state: 'current', createdAt: now, activatedAt: now },
-      });
+      await tx.signingKey.create({ data: this.row(key, 'current', now) });
       return key.kid;
     });
   }
@@ -38,5 +43,76 @@ export class SigningKeysRepository {
       },
       orderBy: { createdAt: 'desc' },
     });
+  }
+
+  listAll() {
+    return this.prisma.signingKey.findMany({
+      select: { kid: true, algorithm: true, state: true, createdAt: true, activatedAt: true, retiredAt: true, publishUntil: true },
+      orderBy: { createdAt: 'desc' },
+    });
+  }
+
+  findNext() {
+    return this.prisma.signingKey.findFirst({ where: { state: 'next' }, select: { kid: true, createdAt: true } });
+  }
+
+  /** Publishes a next key (not yet signing) unless one is already waiting; returns the waiting key's kid. */
+  stageNext(now: Date, create: () => Promise<NewSigningKey>, audit: KeyChangeAudit): Promise<string> {
+    return this.locked(async (tx) => {
+      const waiting = await tx.signingKey.findFirst({ where: { state: 'next' }, select: { kid: true } });
+      if (waiting) return waiting.kid;
+      const key = await create();
+      await tx.signingKey.create({ data: this.row(key, 'next', now) });
+      await this.audit(tx, audit, now, key.kid);
+      return key.kid;
+    });
+  }
+
+  /** The next key starts signing; the current one retires but stays published until `publishUntil`. */
+  promoteNext(now: Date, publishUntil: Date, audit: KeyChangeAudit): Promise<KeyChange<{ current: string; retired: string | null }>> {
+    return this.locked(async (tx) => {
+      const next = await tx.signingKey.findFirst({ where: { state: 'next' }, select: { kid: true } });
+      if (!next) return { kind: 'refused', reason: 'no next key is staged' };
+      const current = await tx.signingKey.findFirst({ where: { state: 'current' }, select: { kid: true } });
+      if (current) {
+        await tx.signingKey.update({ where: { kid: current.kid }, data: { state: 'retired', retiredAt: now, publishUntil } });
+      }
+      await tx.signingKey.update({ where: { kid: next.kid }, data: { state: 'current', activatedAt: now } });
+      await this.audit(tx, audit, now, next.kid);
+      return { kind: 'done', value: { current: next.kid, retired: current?.kid ?? null } };
+    });
+  }
+
+  /** Withdraws a next or retired key from the JWKS at once (a leaked key); the current key cannot be withdrawn. */
+  withdraw(kid: string, now: Date, audit: KeyChangeAudit): Promise<KeyChange<null>> {
+    return this.locked(async (tx) => {
+      const key = await tx.signingKey.findUnique({ where: { kid }, select: { state: true, retiredAt: true } });
+      if (!key) return { kind: 'refused', reason: 'not_found' };
+      if (key.state === 'current') return { kind: 'refused', reason: 'current' };
+      await tx.signingKey.update({ where: { kid }, data: { state: 'retired', retiredAt: key.retiredAt ?? now, publishUntil: now } });
+      await this.audit(tx, audit, now, kid);
+      return { kind: 'done', value: null };
+    });
+  }
+
+  private locked<T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${KEY_CHANGE_LOCK})`;
+      return work(tx);
+    });
+  }
+
+  private row(key: NewSigningKey, state: 'next' | 'current', now: Date): Prisma.SigningKeyCreateInput {
+    return {
+      ...key,
+      privateKeyCiphertext: new Uint8Array(key.privateKeyCiphertext),
+      state,
+      createdAt: now,
+      activatedAt: state === 'current' ? now : null,
+    };
+  }
+
+  private async audit(tx: Prisma.TransactionClient, audit: KeyChangeAudit, now: Date, kid: string): Promise<void> {
+    await tx.auditEvent.create({ data: { occurredAt: now, type: audit.type, actor: audit.actor, data: { kid, ...(audit.data as object) } } });
   }
 }

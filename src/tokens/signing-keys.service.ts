@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { AppConfig } from '../config/app-config.js';
+import { AppError } from '../common/app-error.js';
 import { Clock } from '../common/clock.js';
 import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js';
 import { SigningKeysRepository } from './signing-keys.repository.js';
@@ -13,11 +14,23 @@ export interface ActiveSigningKey {
   privateKey: KeyObject;
 }
 
+interface PublishedKey {
+  jwk: JWK;
+  key: KeyObject;
+  /** Null while the key is current or next; a retired key drops out of verification and the JWKS then. */
+  publishUntil: Date | null;
+}
+
 interface KeyCache {
   signing: ActiveSigningKey;
-  verification: Map<string, KeyObject>;
-  jwks: JWK[];
+  published: Map<string, PublishedKey>;
 }
+
+/**
+ * A retired key stays published for the access-token lifetime plus this much:
+ * other instances may sign with it until their next reload (60 s), and clocks drift.
+ */
+const RETIRED_KEY_MARGIN_SECONDS = 120;
 
 /** How often keys are re-read, so that a rotation on another instance is seen. */
 const RELOAD_INTERVAL_MS = 60_000;
@@ -61,15 +74,72 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   }
 
   async verificationKey(kid: string): Promise<KeyObject | undefined> {
-    const known = this.cache?.verification.get(kid);
-    if (known) return known;
-    if (Date.now() - this.loadedAt < UNKNOWN_KID_RELOAD_MS) return undefined;
+    const known = this.published(kid);
+    if (known || Date.now() - this.loadedAt < UNKNOWN_KID_RELOAD_MS) return known;
     await this.reloadQuietly();
-    return this.cache?.verification.get(kid);
+    return this.published(kid);
+  }
+
+  private published(kid: string): KeyObject | undefined {
+    const entry = this.cache?.published.get(kid);
+    return entry && this.stillPublished(entry) ? entry.key : undefined;
+  }
+
+  private stillPublished(entry: PublishedKey): boolean {
+    return entry.publishUntil === null || entry.publishUntil > this.clock.now();
+  }
+
+  listKeys() {
+    return this.keys.listAll();
+  }
+
+  /**
+   * Two-phase rotation. The first call publishes a next key, which signs
+   * nothing yet; once verifiers have had time to fetch it (JWKS_MAX_AGE_SECONDS),
+   * the second call makes it current and retires the old one, still published
+   * until every token it signed has expired. `force` does both at once
+   * (after a leak), accepting that caching verifiers refetch on the new kid.
+   */
+  async rotate(actorId: string, force: boolean): Promise<{ action: 'staged' | 'promoted'; current: string; next: string | null }> {
+    const now = this.clock.now();
+    const audit = (type: string) => ({ type, actor: actorId, data: { force } });
+    const staged = await this.keys.findNext();
+    if (!staged) {
+      const kid = await this.keys.stageNext(now, () => this.generate(), audit('signing_key_staged'));
+      await this.reload();
+      this.logger.log({ msg: 'next signing key published', event: 'signing_key_staged', kid, actorId });
+      if (!force) return { action: 'staged', current: this.signingKey().kid, next: kid };
+    } else if (!force) {
+      const ready = new Date(staged.createdAt.getTime() + this.config.tokens.jwksMaxAgeSeconds * 1000);
+      if (now < ready) {
+        throw AppError.conflict(
+          'key_not_ready',
+          `The next key ${staged.kid} was published at ${staged.createdAt.toISOString()}; verifiers may cache the old key set until ${ready.toISOString()}. Retry then, or force.`,
+        );
+      }
+    }
+    const publishUntil = new Date(now.getTime() + (this.config.tokens.accessTtlSeconds + RETIRED_KEY_MARGIN_SECONDS) * 1000);
+    const change = await this.keys.promoteNext(now, publishUntil, audit('signing_key_promoted'));
+    if (change.kind === 'refused') throw AppError.conflict('key_not_ready', change.reason);
+    await this.reload();
+    this.logger.log({ msg: 'signing key rotated', event: 'signing_key_promoted', ...change.value, actorId, publishUntil });
+    return { action: 'promoted', current: change.value.current, next: null };
+  }
+
+  /** Takes a next or retired key out of the JWKS at once: tokens it signed stop verifying. */
+  async withdraw(kid: string, actorId: string): Promise<void> {
+    const change = await this.keys.withdraw(kid, this.clock.now(), { type: 'signing_key_withdrawn', actor: actorId, data: {} });
+    if (change.kind === 'refused') {
+      if (change.reason === 'not_found') throw AppError.notFound('key_not_found', 'No such signing key.');
+      throw AppError.conflict('key_is_current', 'The current key cannot be withdrawn; rotate with force first.');
+    }
+    await this.reload();
+    this.logger.warn({ msg: 'signing key withdrawn from the JWKS', event: 'signing_key_withdrawn', kid, actorId });
   }
 
   jwks(): { keys: JWK[] } {
-    return { keys: this.cache?.jwks ?? [] };
+    const entries = [...(this.cache?.published.values() ?? [])];
+    return { keys: entries.filter((entry) => this.stillPublished(entry)).map((entry) => entry.jwk) };
   }
 
   async reload(): Promise<void> {
@@ -91,19 +161,18 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     const rows = await this.keys.listPublished(this.clock.now());
     const current = rows.find((row) => row.state === 'current');
     if (!current) throw new Error('no current signing key in the database');
-    const verification = new Map<string, KeyObject>();
-    const jwks: JWK[] = [];
+    const published = new Map<string, PublishedKey>();
     for (const row of rows) {
       const jwk = row.publicJwk as JWK;
-      verification.set(row.kid, createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }));
-      jwks.push(jwk);
+      const key = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+      published.set(row.kid, { jwk, key, publishUntil: row.state === 'retired' ? row.publishUntil : null });
     }
     const privateKey = createPrivateKey({
       key: decryptPrivateKey(this.config.tokens.keyEncryptionSecret, current.kid, Buffer.from(current.privateKeyCiphertext)),
       format: 'der',
       type: 'pkcs8',
     });
-    this.cache = { signing: { kid: current.kid, privateKey }, verification, jwks };
+    this.cache = { signing: { kid: current.kid, privateKey }, published };
     this.loadedAt = Date.now();
   }
 

@@ -40,6 +40,10 @@ export class UsersRepository {
     return this.prisma.user.findUnique({ where: { email }, select: { ...PUBLIC_FIELDS, passwordHash: true } });
   }
 
+  findByEmail(email: string): Promise<PublicUser | null> {
+    return this.prisma.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
+  }
+
   findById(id: string): Promise<PublicUser | null> {
     return this.prisma.user.findUnique({ where: { id }, select: PUBLIC_FIELDS });
   }

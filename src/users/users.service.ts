@@ -61,6 +61,17 @@ export class UsersService {
     return user;
   }
 
+  /** Operator command (CLI): roles take effect on this service's routes at once, in tokens at the next refresh. */
+  async changeRole(email: string, role: string, grant: boolean): Promise<PublicUser> {
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(role)) throw AppError.invalidRequest(`role: "${role}" is not a role name`);
+    const user = await this.users.findByEmail(normalizeEmail(email));
+    if (!user) throw AppError.notFound('user_not_found', `No user with the email ${normalizeEmail(email)}.`);
+    const roles = grant ? [...new Set([...user.roles, role])] : user.roles.filter((existing) => existing !== role);
+    await this.users.setRoles(user.id, roles, this.clock.now());
+    this.logger.log({ msg: grant ? 'role granted' : 'role revoked', event: 'user_roles_changed', userId: user.id, roles });
+    return { ...user, roles };
+  }
+
   findById(id: string): Promise<PublicUser | null> {
     return this.users.findById(id);
   }
