@@ -1,5 +1,6 @@
 import { AppError } from '../../src/common/app-error.js';
 import type { ClientInfo } from '../../src/sessions/client-info.js';
+import { SessionsRepository } from '../../src/sessions/sessions.repository.js';
 import { SessionsService } from '../../src/sessions/sessions.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestContext, type TestContext } from '../helpers/app.js';
@@ -53,6 +54,23 @@ test('a crash between the compare-and-set and the insert rolls the whole rotatio
   const retried = await sessions.refresh(issued.refreshToken, client);
   expect(retried.session.id).toBe(issued.session.id);
   expect(await t.prisma.refreshToken.count({ where: { sessionId: issued.session.id } })).toBe(2);
+});
+
+test('should a claim ever pass twice, the unique parent index stops the second child and it counts as a lost race', async () => {
+  const issued = await login();
+  await sessions.refresh(issued.refreshToken, client);
+  // Simulate a broken compare-and-set: the parent looks unused again although its child exists.
+  await t.prisma.refreshToken.update({ where: { id: idOf(issued.refreshToken) }, data: { usedAt: null } });
+  const outcome = await t.module.get(SessionsRepository).rotate({
+    sessionId: issued.session.id,
+    tokenId: idOf(issued.refreshToken),
+    now: t.clock.now(),
+    idleExpiresAt: new Date(t.clock.now().getTime() + 3600_000),
+    makeChild: () => ({ id: crypto.randomUUID(), secret: Buffer.alloc(32), secretHash: Buffer.alloc(32), expiresAt: t.clock.now() }),
+  });
+  expect(outcome).toEqual({ kind: 'already_used' });
+  expect(await t.prisma.refreshToken.count({ where: { parentId: idOf(issued.refreshToken) } })).toBe(1);
+  expect((await t.prisma.refreshToken.findUniqueOrThrow({ where: { id: idOf(issued.refreshToken) } })).usedAt).toBeNull();
 });
 
 test('20 concurrent rotations of one token: one child, one identical answer for all', async () => {
