@@ -193,7 +193,7 @@ export class SessionsService {
     const session = await this.sessions.findSessionForAccess(sessionId);
     const state = session && session.userId === userId ? sessionState(session, this.clock.now()) : 'revoked';
     if (state !== 'active') throw sessionEnded(state);
-    return session!.roles;
+    return session!.user.roles;
   }
 
   private async revoke(userId: string, sessionId: string, reason: string, client: ClientInfo): Promise<void> {
