@@ -3,15 +3,18 @@ import fastifyCors from '@fastify/cors';
 import { fastifyRequestContext } from '@fastify/request-context';
 import { Logger } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { mapError } from './common/error-mapper.js';
 import { parseJsonBody } from './common/json-body-parser.js';
 import type { AppConfig } from './config/app-config.js';
 
 const INCOMING_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** A caller's X-Request-Id is kept when it is harmless to log; otherwise we make one. */
-function requestId(request: IncomingMessage): string {
+function requestId(request: { headers: IncomingHttpHeaders }): string {
   const incoming = request.headers['x-request-id'];
   return typeof incoming === 'string' && INCOMING_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
@@ -19,15 +22,40 @@ function requestId(request: IncomingMessage): string {
 /** Passed to NestFactory.create: Nest's default parsers (JSON and urlencoded) are replaced by ours. */
 export const NEST_APP_OPTIONS = { bodyParser: false } as const;
 
+/** A hop count becomes proxy-addr's trust function: the nearest `hops` proxies are ours. */
+function trustProxyOption(setting: AppConfig['http']['trustProxy']) {
+  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
+}
+
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
-    trustProxy: config.http.trustProxy,
+    trustProxy: trustProxyOption(config.http.trustProxy),
     genReqId: requestId,
     requestIdHeader: false,
     logger: false,
     return503OnClosing: true,
+    // Errors raised before Nest sees the request (a malformed URL) take the error shape too.
+    frameworkErrors: (error: Error, _request: unknown, reply: FastifyReply) => {
+      const { status, body } = mapError(error);
+      void reply.code(status).header('cache-control', 'no-store').send(body);
+    },
+    clientErrorHandler: writeClientError,
   });
+}
+
+/** A request Node could not even parse: answer in the error shape on the raw socket, then close it. */
+function writeClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const { status, body } = mapError(error);
+  const json = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(json)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${json}`,
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, type PipeTransform, Post, Query } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 import { Client, CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { Roles } from '../auth/roles.guard.js';
@@ -12,6 +12,14 @@ const uuidPipe = (field: string) =>
   new ParseUUIDPipe({
     exceptionFactory: () => AppError.invalidRequest(`${field}: must be a UUID`, [{ field, reason: 'must be a UUID' }]),
   });
+
+/** Key ids are JWK thumbprints: base64url. */
+const kidPipe: PipeTransform<string, string> = {
+  transform(kid) {
+    if (/^[A-Za-z0-9_-]{1,128}$/.test(kid)) return kid;
+    throw AppError.invalidRequest('kid: not a key id', [{ field: 'kid', reason: 'not a key id' }]);
+  },
+};
 
 /** The ops surface: every route needs the admin role, every change is audited with the acting admin. */
 @Roles('admin')
@@ -65,14 +73,13 @@ export class AdminController {
 
   @Post('keys/rotate')
   @HttpCode(200)
-  rotateKeys(@Body() body: RotateKeysBody = {}, @CurrentPrincipal() admin: Principal) {
-    return this.keys.rotate(admin.userId, body?.force ?? false);
+  rotateKeys(@Body() body: RotateKeysBody, @CurrentPrincipal() admin: Principal) {
+    return this.keys.rotate(admin.userId, body.force ?? false);
   }
 
   @Post('keys/:kid/withdraw')
   @HttpCode(204)
-  async withdrawKey(@Param('kid') kid: string, @CurrentPrincipal() admin: Principal): Promise<void> {
-    if (!/^[A-Za-z0-9_-]{1,128}$/.test(kid)) throw AppError.invalidRequest('kid: not a key id', [{ field: 'kid', reason: 'not a key id' }]);
+  async withdrawKey(@Param('kid', kidPipe) kid: string, @CurrentPrincipal() admin: Principal): Promise<void> {
     await this.keys.withdraw(kid, admin.userId);
   }
 

@@ -1,6 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../common/app-error.js';
 import { Public, UsesRefreshCookie } from '../common/public.decorator.js';
 import type { ClientInfo } from '../sessions/client-info.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -45,9 +44,7 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   async refresh(@Req() request: FastifyRequest, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply) {
-    const token = this.cookies.readRefresh(request);
-    if (!token) throw AppError.unauthorized('invalid_refresh_token', 'No refresh token was sent.', true);
-    const issued = await this.sessions.refresh(token, client);
+    const issued = await this.sessions.refresh(this.cookies.readRefresh(request), client);
     this.cookies.setTokens(reply, issued);
     return tokenResponse(issued);
   }
@@ -75,8 +72,7 @@ export class AuthController {
 
   @Get('me')
   async me(@CurrentPrincipal() principal: Principal) {
-    const user = await this.users.findById(principal.userId);
-    if (!user) throw AppError.unauthorized('session_revoked', 'This account no longer exists.', true);
+    const user = await this.users.profile(principal.userId);
     return {
       user: { id: user.id, email: user.email, roles: user.roles, createdAt: user.createdAt.toISOString() },
       sessionId: principal.sessionId,

@@ -11,11 +11,12 @@ import { AuthController } from './auth.controller.js';
 import { AuthCookies } from './cookies.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 import { RolesGuard } from './roles.guard.js';
+import { RevocationsController } from './revocations.controller.js';
 import { SessionsController } from './sessions.controller.js';
 
 @Module({
   imports: [PassportModule, UsersModule, SessionsModule, TokensModule],
-  controllers: [AuthController, SessionsController],
+  controllers: [AuthController, SessionsController, RevocationsController],
   providers: [
     AuthCookies,
     AccessTokenStrategy,

@@ -80,10 +80,6 @@ export class AuthCookies {
     return request.cookies?.[this.config.cookies.refreshName];
   }
 
-  readAccess(request: FastifyRequest): string | undefined {
-    return request.cookies?.[this.config.cookies.accessName];
-  }
-
   private write(reply: FastifyReply, spec: CookieSpec): void {
     reply.setCookie(spec.name, spec.value, withoutUndefined(spec.options));
   }

@@ -42,7 +42,8 @@ export class SessionsController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    await this.sessions.revokeOwn(principal.userId, id, client);
-    if (id === principal.sessionId) this.cookies.clear(reply);
+    const sessionId = id.toLowerCase();
+    await this.sessions.revokeOwn(principal.userId, sessionId, client);
+    if (sessionId === principal.sessionId) this.cookies.clear(reply);
   }
 }

@@ -27,7 +27,8 @@ export function hasBearer(headers: FastifyRequest['headers']): boolean {
  * DESIGN.md's CSRF rule. A cookie-authenticated state-changing request needs
  * an allowed Origin (or Referer) and the custom header, which a cross-site
  * form cannot send and a cross-site fetch cannot send without passing CORS.
- * Bearer requests are exempt: a browser never attaches that header by itself.
+ * Bearer requests are exempt (a browser never attaches that header by
+ * itself), unless they also carry the refresh cookie to a route that uses it.
  * Public routes that take no cookie (login, register) carry no ambient
  * authority, so there only a foreign Origin, when sent, is refused (login CSRF);
  * non-browser clients that send no Origin are let through.
@@ -45,11 +46,14 @@ export class CsrfGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (SAFE_METHODS.has(request.method) || hasBearer(request.headers)) return true;
+    if (SAFE_METHODS.has(request.method)) return true;
 
     const targets = [context.getHandler(), context.getClass()];
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) ?? false;
     const usesRefreshCookie = this.reflector.getAllAndOverride<boolean>(USES_REFRESH_COOKIE, targets) ?? false;
+    // A Bearer header vouches for itself, not for a refresh cookie sent alongside it.
+    const carriesRefreshCookie = usesRefreshCookie && Boolean(request.cookies?.[this.config.cookies.refreshName]);
+    if (hasBearer(request.headers) && !carriesRefreshCookie) return true;
     const origin = requestOrigin(request.headers);
 
     if (isPublic && !usesRefreshCookie) {

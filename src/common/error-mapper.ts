@@ -56,8 +56,18 @@ const TRANSIENT_DATABASE_CODES = new Set([
   '40001', // serialization_failure
   '40P01', // deadlock_detected
   '53300', // too_many_connections
+  '55P03', // lock_not_available
+  '57014', // query_canceled (statement timeout)
   '57P03', // cannot_connect_now
 ]);
+
+/** Prisma 7 reports raw-query driver errors as P2010 with the SQLSTATE nested here. */
+function driverCode(error: unknown): string | undefined {
+  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown; kind?: unknown } } } } | null)?.meta
+    ?.driverAdapterError?.cause;
+  if (cause?.kind === 'TransactionWriteConflict') return '40001';
+  return typeof cause?.originalCode === 'string' ? cause.originalCode : undefined;
+}
 
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -65,8 +75,9 @@ function errorCode(error: unknown): string | undefined {
 }
 
 function isTransientDatabaseError(error: unknown): boolean {
-  const code = errorCode(error);
-  if (code && TRANSIENT_DATABASE_CODES.has(code)) return true;
+  for (const code of [errorCode(error), driverCode(error)]) {
+    if (code && TRANSIENT_DATABASE_CODES.has(code)) return true;
+  }
   const cause = (error as { cause?: unknown } | null)?.cause;
   return cause !== undefined && cause !== error && isTransientDatabaseError(cause);
 }
@@ -92,6 +103,10 @@ export function mapError(error: unknown): MappedError {
   }
 
   const code = errorCode(error);
+  if (code?.startsWith('HPE_')) {
+    // Node's HTTP parser: the request never became a request.
+    return code === 'HPE_HEADER_OVERFLOW' ? fromStatus(431) : fromStatus(400);
+  }
   if (code && FASTIFY_ERRORS[code]) {
     const [status, wireCode, message] = FASTIFY_ERRORS[code];
     return { status, body: { error: wireCode, message }, clearCookies: false, unexpected: false };

@@ -27,5 +27,23 @@ export function parseJsonBody(_request: FastifyRequest, body: Buffer, done: (err
     done(AppError.invalidRequest('The body is not valid JSON.'));
     return;
   }
+  if (depthExceeds(parsed, MAX_DEPTH)) {
+    done(AppError.invalidRequest(`The body nests deeper than ${MAX_DEPTH} levels.`));
+    return;
+  }
   done(null, parsed);
+}
+
+/** No request of ours nests more than a few levels; deeper input only feeds recursive validators. */
+const MAX_DEPTH = 32;
+
+function depthExceeds(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
 }

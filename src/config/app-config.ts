@@ -8,7 +8,8 @@ export abstract class AppConfig {
   abstract readonly http: {
     host: string;
     port: number;
-    trustProxy: boolean;
+    /** false, a hop count, or proxy addresses (Fastify's trustProxy). */
+    trustProxy: false | number | string;
     bodyLimitBytes: number;
     allowedOrigins: string[];
     csrfHeader: string;

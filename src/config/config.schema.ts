@@ -46,12 +46,28 @@ const cookieName = z.string().regex(/^[A-Za-z0-9_-]+$/, { message: 'must be a co
 
 const DAY = 24 * 60 * 60;
 
+/**
+ * Which proxies may name the client in X-Forwarded-For: "false", a number of
+ * hops, or the proxies' addresses and CIDR ranges. Never "trust everyone":
+ * then the client picks its own IP and walks past per-IP rate limits.
+ */
+const trustProxy = z
+  .string()
+  .transform((value, ctx): false | number | string => {
+    if (value === 'false' || value === '0') return false;
+    if (/^\d{1,2}$/.test(value)) return Number(value);
+    const entries = value.split(',').map((entry) => entry.trim());
+    if (entries.every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry) && entry.length > 1)) return entries.join(',');
+    ctx.addIssue({ code: 'custom', message: 'must be false, a number of proxy hops, or proxy addresses/CIDR ranges separated by commas' });
+    return z.NEVER;
+  });
+
 export const envSchema = z
   .object({
     NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: integer(0, 65535).default(3000),
-    TRUST_PROXY: boolean.default(false),
+    TRUST_PROXY: trustProxy.default(false),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     BODY_LIMIT_BYTES: integer(1024, 1024 * 1024).default(16 * 1024),
 
@@ -75,7 +91,10 @@ export const envSchema = z
     COOKIE_ACCESS_NAME: cookieName.default('__Host-access'),
     COOKIE_REFRESH_NAME: cookieName.default('__Secure-refresh'),
     COOKIE_SECURE: boolean.default(true),
-    COOKIE_DOMAIN: z.string().min(1).optional(),
+    COOKIE_DOMAIN: z
+      .string()
+      .regex(/^\.?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, { message: 'must be a domain name such as example.com' })
+      .optional(),
 
     ALLOWED_ORIGINS: originList.optional(),
     CSRF_HEADER: z

@@ -4,6 +4,15 @@ import type { AppConfig } from './app-config.js';
 import { loadOrCreateDevelopmentSecrets } from './development-secrets.js';
 import { envSchema, type Env } from './config.schema.js';
 
+/**
+ * One hash per core, but always leave a libuv thread free (4 by default):
+ * DNS lookups for new database connections and file work share that pool.
+ */
+function defaultHashConcurrency(): number {
+  const threads = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  return Math.max(1, Math.min(availableParallelism(), threads - 1));
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
@@ -95,7 +104,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       memoryKiB: env.ARGON2_MEMORY_KIB,
       timeCost: env.ARGON2_TIME_COST,
       parallelism: env.ARGON2_PARALLELISM,
-      maxConcurrency: env.ARGON2_MAX_CONCURRENCY ?? availableParallelism(),
+      maxConcurrency: env.ARGON2_MAX_CONCURRENCY ?? defaultHashConcurrency(),
       maxQueue: env.ARGON2_MAX_QUEUE,
     },
     rateLimits: {

@@ -9,7 +9,6 @@ export const MIGRATIONS_DIR = resolve(import.meta.dirname, '../../prisma/migrati
 /** Where the database is, resolved once at startup (after migrations ran). */
 export abstract class DatabaseConnection {
   abstract readonly url: string;
-  abstract readonly embedded: boolean;
   abstract close(): Promise<void>;
 }
 
@@ -17,13 +16,14 @@ export async function openDatabase(config: AppConfig): Promise<DatabaseConnectio
   const logger = new Logger('Database');
   let url = config.database.url;
   let close = async () => {};
-  const embedded = !url;
   if (!url) {
     const server = await startEmbeddedPostgres(config.database.dataDir, config.database.embeddedPort);
     url = server.url;
     close = () => server.stop();
     logger.warn({
-      msg: 'using the embedded DEVELOPMENT database (PGlite); set DATABASE_URL for anything else',
+      msg: server.owned
+        ? 'using the embedded DEVELOPMENT database (PGlite); set DATABASE_URL for anything else'
+        : 'connected to the embedded DEVELOPMENT database that another process of this service serves',
       dataDir: resolve(config.database.dataDir),
       address: new URL(url).host,
     });
@@ -32,5 +32,5 @@ export async function openDatabase(config: AppConfig): Promise<DatabaseConnectio
     const result = await migrate(url, readMigrations(MIGRATIONS_DIR), (msg, fields) => logger.log({ msg, ...fields }));
     logger.log({ msg: 'migrations done', applied: result.applied, alreadyApplied: result.alreadyApplied });
   }
-  return { url, embedded, close };
+  return { url, close };
 }

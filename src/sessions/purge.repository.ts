@@ -9,13 +9,18 @@ import { PrismaService } from '../database/prisma.service.js';
 export class PurgeRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Sessions that ended (revoked or expired) before the cutoff; returns how many were deleted. */
+  /**
+   * Sessions that ended (revoked or expired) before the cutoff; returns how
+   * many were deleted. Idle expiry never passes the absolute one, so checking
+   * it covers both, on its index. Rows are locked in id order, as every
+   * family-wide change locks them, and rows busy elsewhere are left for the next pass.
+   */
   deleteEndedSessions(cutoff: Date, batchSize: number): Promise<number> {
     return this.prisma.$executeRaw`
       DELETE FROM "sessions" WHERE "id" IN (
         SELECT "id" FROM "sessions"
-        WHERE "revoked_at" < ${cutoff} OR "idle_expires_at" < ${cutoff} OR "absolute_expires_at" < ${cutoff}
-        LIMIT ${batchSize}
+        WHERE "revoked_at" < ${cutoff} OR "idle_expires_at" < ${cutoff}
+        ORDER BY "id" LIMIT ${batchSize} FOR UPDATE SKIP LOCKED
       )`;
   }
 

@@ -25,7 +25,7 @@ export function nextIdleExpiry(now: Date, idleTtlSeconds: number, absoluteExpire
 
 export interface UsedTokenFacts {
   usedAt: Date;
-  /** The child written when the token was used; null only if the chain was purged. */
+  /** The child written when the token was used (a used token always has one). */
   child: { id: string; usedAt: Date | null; revokedAt: Date | null } | null;
 }
 

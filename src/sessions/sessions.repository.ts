@@ -69,6 +69,7 @@ const FOUND_TOKEN_FIELDS = {
   secretHash: true,
   usedAt: true,
   revokedAt: true,
+  expiresAt: true,
   child: { select: { id: true, usedAt: true, revokedAt: true } },
   session: { select: { ...SESSION_FIELDS, user: { select: { email: true, roles: true } } } },
 } as const;
@@ -115,7 +116,6 @@ export class SessionsRepository {
     });
   }
 
-  /** The token, its session and the user's roles, in one query: the refresh hot path. */
   /**
    * The refresh hot path. Typed queries on purpose: measured here, Prisma's
    * nested findUnique costs less CPU than one hand-joined $queryRaw.
@@ -212,7 +212,9 @@ export class SessionsRepository {
       // Locked in id order, as every family-wide change locks sessions first,
       // so that two of these for one user never deadlock.
       const locked = await tx.$queryRaw<Array<{ id: string }>>`
-        SELECT "id" FROM "sessions" WHERE "user_id" = ${userId}::uuid AND "revoked_at" IS NULL
+        SELECT "id" FROM "sessions"
+        WHERE "user_id" = ${userId}::uuid AND "revoked_at" IS NULL
+          AND "idle_expires_at" > ${now} AND "absolute_expires_at" > ${now}
         ORDER BY "id" FOR UPDATE`;
       const ids = locked.map((session) => session.id);
       if (ids.length === 0) return 0;
@@ -247,6 +249,16 @@ export class SessionsRepository {
     });
   }
 
+  /** Sessions revoked after `since`, oldest first: the feed other services poll. */
+  listRevokedSince(since: Date, limit: number) {
+    return this.prisma.session.findMany({
+      where: { revokedAt: { gt: since } },
+      select: { id: true, revokedAt: true },
+      orderBy: [{ revokedAt: 'asc' }, { id: 'asc' }],
+      take: limit,
+    });
+  }
+
   /** Newest first; `beforeId` continues a previous page. */
   listAuditEvents(filter: AuditFilter) {
     return this.prisma.auditEvent.findMany({
@@ -261,16 +273,14 @@ export class SessionsRepository {
     });
   }
 
-  listActiveForUser(userId: string, now: Date): Promise<SessionRecord[]> {
+  /** A user's own live sessions, newest first; `limit` keeps a pathological account's answer bounded. */
+  listActiveForUser(userId: string, now: Date, limit: number): Promise<SessionRecord[]> {
     return this.prisma.session.findMany({
       where: { userId, revokedAt: null, idleExpiresAt: { gt: now }, absoluteExpiresAt: { gt: now } },
       select: SESSION_FIELDS,
       orderBy: { createdAt: 'desc' },
+      take: limit,
     });
-  }
-
-  async writeAuditEvent(audit: AuditEntry, now: Date): Promise<void> {
-    await this.writeAudit(this.prisma, audit, now);
   }
 
   private async writeAudit(tx: Prisma.TransactionClient, audit: AuditEntry, now: Date): Promise<void> {

@@ -46,8 +46,28 @@ const REVOKE_REASON = {
   reuse: 'refresh_token_reused',
 } as const;
 
+export interface RevocationFeed {
+  revoked: Array<{ sid: string; revokedAt: Date }>;
+  /** Pass as `since` on the next poll. */
+  next: Date;
+  /** False when more entries follow from `next` at once. */
+  complete: boolean;
+  windowSeconds: number;
+}
+
+/** Tokens are checked by peers whose clocks may run a little behind ours. */
+const REVOCATION_MARGIN_SECONDS = 120;
+const MAX_FEED_ENTRIES = 5000;
+
+/** A user sees at most this many of their own sessions, newest first. */
+const MAX_LISTED_SESSIONS = 100;
+
+/**
+ * Step 1 changes nothing, not even the cookies: the answer may belong to a
+ * stale request that finishes after a fresh login set new ones.
+ */
 function invalidRefreshToken(): AppError {
-  return AppError.unauthorized('invalid_refresh_token', 'The refresh token is invalid.', true);
+  return AppError.unauthorized('invalid_refresh_token', 'The refresh token is invalid.');
 }
 
 export function sessionEnded(state: Exclude<SessionState, 'active'>): AppError {
@@ -103,7 +123,7 @@ export class SessionsService {
     return {
       user: { id: user.id, email: user.email, roles: user.roles },
       session: { id: sessionId, idleExpiresAt, absoluteExpiresAt },
-      accessToken: this.accessTokens.issue({ userId: user.id, sessionId, roles: user.roles }),
+      accessToken: this.accessTokens.issue({ userId: user.id, sessionId, roles: user.roles, sessionEndsAt: absoluteExpiresAt }),
       refreshToken: formatRefreshToken(token),
     };
   }
@@ -174,7 +194,28 @@ export class SessionsService {
   }
 
   listActive(userId: string) {
-    return this.sessions.listActiveForUser(userId, this.clock.now());
+    return this.sessions.listActiveForUser(userId, this.clock.now(), MAX_LISTED_SESSIONS);
+  }
+
+  /**
+   * Revocations other services must honour: those of the last access-token
+   * lifetime (plus clock-skew margin). Older ones no longer matter, since
+   * every token of such a session has expired.
+   */
+  async revokedSince(since: Date | undefined): Promise<RevocationFeed> {
+    const now = this.clock.now();
+    const windowSeconds = this.config.tokens.accessTtlSeconds + REVOCATION_MARGIN_SECONDS;
+    const windowStart = new Date(now.getTime() - windowSeconds * 1000);
+    const from = since && since > windowStart ? since : windowStart;
+    const rows = await this.sessions.listRevokedSince(from, MAX_FEED_ENTRIES);
+    const complete = rows.length < MAX_FEED_ENTRIES;
+    return {
+      revoked: rows.map((row) => ({ sid: row.id, revokedAt: row.revokedAt! })),
+      // Resume from the last entry when truncated, else from now.
+      next: complete ? now : rows.at(-1)!.revokedAt!,
+      complete,
+      windowSeconds,
+    };
   }
 
   /** A user ends one of their own sessions; someone else's is indistinguishable from a missing one. */
@@ -209,7 +250,7 @@ export class SessionsService {
   }
 
   private assertActive(found: FoundToken, now: Date): void {
-    const state = found.revokedAt ? 'revoked' : sessionState(found.session, now);
+    const state = found.revokedAt ? 'revoked' : found.expiresAt <= now ? 'expired' : sessionState(found.session, now);
     if (state !== 'active') throw sessionEnded(state);
   }
 
@@ -253,7 +294,12 @@ export class SessionsService {
     return {
       user: { id: session.userId, email: session.user.email, roles: session.user.roles },
       session: { id: session.id, idleExpiresAt, absoluteExpiresAt: session.absoluteExpiresAt },
-      accessToken: this.accessTokens.issue({ userId: session.userId, sessionId: session.id, roles: session.user.roles }),
+      accessToken: this.accessTokens.issue({
+        userId: session.userId,
+        sessionId: session.id,
+        roles: session.user.roles,
+        sessionEndsAt: session.absoluteExpiresAt,
+      }),
       refreshToken: formatRefreshToken(token),
     };
   }

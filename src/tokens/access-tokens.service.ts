@@ -41,10 +41,11 @@ export class AccessTokensService {
     private readonly random: Random,
   ) {}
 
-  issue(subject: { userId: string; sessionId: string; roles: string[] }): IssuedAccessToken {
+  /** `sessionEndsAt` caps the lifetime: no token outlives the absolute end of its session. */
+  issue(subject: { userId: string; sessionId: string; roles: string[]; sessionEndsAt: Date }): IssuedAccessToken {
     const { kid, privateKey } = this.keys.signingKey();
     const iat = Math.floor(this.clock.now().getTime() / 1000);
-    const exp = iat + this.config.tokens.accessTtlSeconds;
+    const exp = Math.min(iat + this.config.tokens.accessTtlSeconds, Math.floor(subject.sessionEndsAt.getTime() / 1000));
     const claims: AccessTokenClaims = {
       iss: this.config.tokens.issuer,
       aud: this.config.tokens.audience,

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
 
 /**
  * Private signing keys are stored encrypted with AES-256-GCM under a key
@@ -12,8 +12,8 @@ function deriveKey(secret: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, 'auth-service', 'signing-key-encryption/v1', 32));
 }
 
-export function encryptPrivateKey(secret: string, kid: string, plaintext: Buffer): Buffer {
-  const iv = randomBytes(12);
+/** `iv` must be 12 fresh random bytes per encryption. */
+export function encryptPrivateKey(secret: string, kid: string, plaintext: Buffer, iv: Buffer): Buffer {
   const cipher = createCipheriv('aes-256-gcm', deriveKey(secret), iv);
   cipher.setAAD(Buffer.from(kid));
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);

@@ -68,14 +68,28 @@ export class SigningKeysRepository {
     });
   }
 
-  /** The next key starts signing; the current one retires but stays published until `publishUntil`. */
-  promoteNext(now: Date, publishUntil: Date, audit: KeyChangeAudit): Promise<KeyChange<{ current: string; retired: string | null }>> {
+  /**
+   * The next key starts signing; the current one retires but stays published
+   * until `publishUntil`, without its private part (it never signs again).
+   * Refused unless the next key is still `expected.kid` and, when given, was
+   * staged no later than `expected.stagedNoLaterThan`, checked under the lock.
+   */
+  promoteNext(
+    now: Date,
+    publishUntil: Date,
+    audit: KeyChangeAudit,
+    expected: { kid: string; stagedNoLaterThan?: Date },
+  ): Promise<KeyChange<{ current: string; retired: string | null }>> {
     return this.locked(async (tx) => {
-      const next = await tx.signingKey.findFirst({ where: { state: 'next' }, select: { kid: true } });
-      if (!next) return { kind: 'refused', reason: 'no next key is staged' };
+      const next = await tx.signingKey.findFirst({ where: { state: 'next' }, select: { kid: true, createdAt: true } });
+      if (!next || next.kid !== expected.kid) return { kind: 'refused', reason: 'changed' };
+      if (expected.stagedNoLaterThan && next.createdAt > expected.stagedNoLaterThan) return { kind: 'refused', reason: 'too_early' };
       const current = await tx.signingKey.findFirst({ where: { state: 'current' }, select: { kid: true } });
       if (current) {
-        await tx.signingKey.update({ where: { kid: current.kid }, data: { state: 'retired', retiredAt: now, publishUntil } });
+        await tx.signingKey.update({
+          where: { kid: current.kid },
+          data: { state: 'retired', retiredAt: now, publishUntil, privateKeyCiphertext: new Uint8Array(0) },
+        });
       }
       await tx.signingKey.update({ where: { kid: next.kid }, data: { state: 'current', activatedAt: now } });
       await this.audit(tx, audit, now, next.kid);
@@ -89,7 +103,10 @@ export class SigningKeysRepository {
       const key = await tx.signingKey.findUnique({ where: { kid }, select: { state: true, retiredAt: true } });
       if (!key) return { kind: 'refused', reason: 'not_found' };
       if (key.state === 'current') return { kind: 'refused', reason: 'current' };
-      await tx.signingKey.update({ where: { kid }, data: { state: 'retired', retiredAt: key.retiredAt ?? now, publishUntil: now } });
+      await tx.signingKey.update({
+        where: { kid },
+        data: { state: 'retired', retiredAt: key.retiredAt ?? now, publishUntil: now, privateKeyCiphertext: new Uint8Array(0) },
+      });
       await this.audit(tx, audit, now, kid);
       return { kind: 'done', value: null };
     });

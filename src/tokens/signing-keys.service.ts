@@ -4,6 +4,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from '../common/app-error.js';
 import { Clock } from '../common/clock.js';
+import { Random } from '../common/random.js';
 import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js';
 import { SigningKeysRepository } from './signing-keys.repository.js';
 
@@ -46,6 +47,7 @@ const UNKNOWN_KID_RELOAD_MS = 5_000;
 export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SigningKeysService.name);
   private cache: KeyCache | undefined;
+  /** Monotonic: only intervals are compared. */
   private loadedAt = 0;
   private reloading: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -54,6 +56,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     private readonly keys: SigningKeysRepository,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly random: Random,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -75,7 +78,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
 
   async verificationKey(kid: string): Promise<KeyObject | undefined> {
     const known = this.published(kid);
-    if (known || Date.now() - this.loadedAt < UNKNOWN_KID_RELOAD_MS) return known;
+    if (known || performance.now() - this.loadedAt < UNKNOWN_KID_RELOAD_MS) return known;
     await this.reloadQuietly();
     return this.published(kid);
   }
@@ -95,7 +98,8 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Two-phase rotation. The first call publishes a next key, which signs
-   * nothing yet; once verifiers have had time to fetch it (JWKS_MAX_AGE_SECONDS),
+   * nothing yet; once every instance has re-read the keys and verifiers have
+   * had time to fetch the new set (reload interval + JWKS_MAX_AGE_SECONDS),
    * the second call makes it current and retires the old one, still published
    * until every token it signed has expired. `force` does both at once
    * (after a leak), accepting that caching verifiers refetch on the new kid.
@@ -103,30 +107,38 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   async rotate(actorId: string, force: boolean): Promise<{ action: 'staged' | 'promoted'; current: string; next: string | null }> {
     const now = this.clock.now();
     const audit = (type: string) => ({ type, actor: actorId, data: { force } });
-    const staged = await this.keys.findNext();
+    let staged = await this.keys.findNext();
     if (!staged) {
       const kid = await this.keys.stageNext(now, () => this.generate(), audit('signing_key_staged'));
       await this.reload();
       this.logger.log({ msg: 'next signing key published', event: 'signing_key_staged', kid, actorId });
       if (!force) return { action: 'staged', current: this.signingKey().kid, next: kid };
-    } else if (!force) {
-      const ready = new Date(staged.createdAt.getTime() + this.config.tokens.jwksMaxAgeSeconds * 1000);
-      if (now < ready) {
-        throw AppError.conflict(
-          'key_not_ready',
-          `The next key ${staged.kid} was published at ${staged.createdAt.toISOString()}; verifiers may cache the old key set until ${ready.toISOString()}. Retry then, or force.`,
-        );
-      }
+      staged = { kid, createdAt: now };
     }
+    const waitMs = (this.config.tokens.jwksMaxAgeSeconds * 1000) + RELOAD_INTERVAL_MS;
     const publishUntil = new Date(now.getTime() + (this.config.tokens.accessTtlSeconds + RETIRED_KEY_MARGIN_SECONDS) * 1000);
-    const change = await this.keys.promoteNext(now, publishUntil, audit('signing_key_promoted'));
-    if (change.kind === 'refused') throw AppError.conflict('key_not_ready', change.reason);
+    const change = await this.keys.promoteNext(now, publishUntil, audit('signing_key_promoted'), {
+      kid: staged.kid,
+      stagedNoLaterThan: force ? undefined : new Date(now.getTime() - waitMs),
+    });
+    if (change.kind === 'refused') {
+      const readyAt = new Date(staged.createdAt.getTime() + waitMs).toISOString();
+      throw AppError.conflict(
+        'key_not_ready',
+        change.reason === 'too_early'
+          ? `The next key ${staged.kid} was published at ${staged.createdAt.toISOString()}; instances and verifiers may hold the old key set until ${readyAt}. Retry then, or force.`
+          : 'The staged key changed meanwhile; list the keys and retry.',
+      );
+    }
     await this.reload();
     this.logger.log({ msg: 'signing key rotated', event: 'signing_key_promoted', ...change.value, actorId, publishUntil });
     return { action: 'promoted', current: change.value.current, next: null };
   }
 
-  /** Takes a next or retired key out of the JWKS at once: tokens it signed stop verifying. */
+  /**
+   * Takes a next or retired key out of the JWKS: at once on this instance,
+   * within the reload interval on the others. Tokens it signed stop verifying.
+   */
   async withdraw(kid: string, actorId: string): Promise<void> {
     const change = await this.keys.withdraw(kid, this.clock.now(), { type: 'signing_key_withdrawn', actor: actorId, data: {} });
     if (change.kind === 'refused') {
@@ -173,7 +185,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       type: 'pkcs8',
     });
     this.cache = { signing: { kid: current.kid, privateKey }, published };
-    this.loadedAt = Date.now();
+    this.loadedAt = performance.now();
   }
 
   private async generate() {
@@ -186,7 +198,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       kid,
       algorithm: SIGNING_ALGORITHM,
       publicJwk,
-      privateKeyCiphertext: encryptPrivateKey(this.config.tokens.keyEncryptionSecret, kid, pkcs8),
+      privateKeyCiphertext: encryptPrivateKey(this.config.tokens.keyEncryptionSecret, kid, pkcs8, this.random.bytes(12)),
     };
   }
 }

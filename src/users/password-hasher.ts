@@ -55,14 +55,11 @@ export class PasswordHasher implements OnModuleInit {
     await this.run(() => argon2.verify(this.dummyHash, password));
   }
 
-  get pending(): number {
-    return this.queue.size + this.queue.pending;
-  }
-
   private async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.queue.size >= this.config.argon2.maxQueue) {
+    const allBusy = this.queue.pending >= this.config.argon2.maxConcurrency;
+    if (allBusy && this.queue.size >= this.config.argon2.maxQueue) {
       throw AppError.serviceBusy('Too many sign-ins at once; retry in a moment.', 1);
     }
-    return (await this.queue.add(task, { throwOnTimeout: true })) as T;
+    return (await this.queue.add(task)) as T;
   }
 }

@@ -4,6 +4,13 @@ import type { PublicUser } from './user.js';
 
 const PUBLIC_FIELDS = { id: true, email: true, roles: true, createdAt: true } as const;
 
+interface RoleRow {
+  id: string;
+  email: string;
+  roles: string[] | null;
+  created_at: Date;
+}
+
 export interface NewUser {
   id: string;
   email: string;
@@ -40,10 +47,6 @@ export class UsersRepository {
     return this.prisma.user.findUnique({ where: { email }, select: { ...PUBLIC_FIELDS, passwordHash: true } });
   }
 
-  findByEmail(email: string): Promise<PublicUser | null> {
-    return this.prisma.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
-  }
-
   findById(id: string): Promise<PublicUser | null> {
     return this.prisma.user.findUnique({ where: { id }, select: PUBLIC_FIELDS });
   }
@@ -52,8 +55,17 @@ export class UsersRepository {
     await this.prisma.user.update({ where: { id }, data: { passwordHash, updatedAt: now } });
   }
 
-  async setRoles(id: string, roles: string[], now: Date): Promise<boolean> {
-    const { count } = await this.prisma.user.updateMany({ where: { id }, data: { roles, updatedAt: now } });
-    return count === 1;
+  /** Adds or removes one role in a single UPDATE, so concurrent changes never lose each other. */
+  async changeRole(email: string, role: string, grant: boolean, now: Date): Promise<PublicUser | null> {
+    const rows = grant
+      ? await this.prisma.$queryRaw<RoleRow[]>`
+          UPDATE "users" SET "roles" = CASE WHEN ${role} = ANY("roles") THEN "roles" ELSE array_append("roles", ${role}) END,
+                             "updated_at" = ${now}
+          WHERE "email" = ${email} RETURNING "id", "email", "roles", "created_at"`
+      : await this.prisma.$queryRaw<RoleRow[]>`
+          UPDATE "users" SET "roles" = array_remove("roles", ${role}), "updated_at" = ${now}
+          WHERE "email" = ${email} RETURNING "id", "email", "roles", "created_at"`;
+    const row = rows[0];
+    return row ? { id: row.id, email: row.email, roles: row.roles ?? [], createdAt: row.created_at } : null;
   }
 }

@@ -64,15 +64,16 @@ export class UsersService {
   /** Operator command (CLI): roles take effect on this service's routes at once, in tokens at the next refresh. */
   async changeRole(email: string, role: string, grant: boolean): Promise<PublicUser> {
     if (!/^[a-z][a-z0-9_-]{0,31}$/.test(role)) throw AppError.invalidRequest(`role: "${role}" is not a role name`);
-    const user = await this.users.findByEmail(normalizeEmail(email));
+    const user = await this.users.changeRole(normalizeEmail(email), role, grant, this.clock.now());
     if (!user) throw AppError.notFound('user_not_found', `No user with the email ${normalizeEmail(email)}.`);
-    const roles = grant ? [...new Set([...user.roles, role])] : user.roles.filter((existing) => existing !== role);
-    await this.users.setRoles(user.id, roles, this.clock.now());
-    this.logger.log({ msg: grant ? 'role granted' : 'role revoked', event: 'user_roles_changed', userId: user.id, roles });
-    return { ...user, roles };
+    this.logger.log({ msg: grant ? 'role granted' : 'role revoked', event: 'user_roles_changed', userId: user.id, roles: user.roles });
+    return user;
   }
 
-  findById(id: string): Promise<PublicUser | null> {
-    return this.users.findById(id);
+  /** The caller's own account; gone only if it was deleted under a live session. */
+  async profile(id: string): Promise<PublicUser> {
+    const user = await this.users.findById(id);
+    if (!user) throw AppError.unauthorized('session_revoked', 'This account no longer exists.', true);
+    return user;
   }
 }

@@ -124,7 +124,7 @@ describe('signing keys', () => {
     const oldToken = client.cookieValue('__Host-access')!;
     const oldKid = decodeProtectedHeader(oldToken).kid;
 
-    const staged = await admin.post('/admin/keys/rotate', {});
+    const staged = await admin.post('/admin/keys/rotate');
     expect(staged.status).toBe(200);
     expect(staged.body).toMatchObject({ action: 'staged', current: oldKid, next: expect.any(String) });
     const jwks = (await admin.get('/.well-known/jwks.json')).body.keys.map((key: { kid: string }) => key.kid);
@@ -134,7 +134,7 @@ describe('signing keys', () => {
     expect(early.status).toBe(409);
     expect(early.body.error).toBe('key_not_ready');
 
-    t.clock.advanceSeconds(301);
+    t.clock.advanceSeconds(300 + 60 + 1);
     const promoted = await admin.post('/admin/keys/rotate', {});
     expect(promoted.body).toMatchObject({ action: 'promoted', current: staged.body.next });
 

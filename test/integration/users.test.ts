@@ -73,6 +73,20 @@ test('two registrations of one email at the same time: exactly one wins, the oth
   expect(await t.prisma.user.count({ where: { email } })).toBe(1);
 });
 
+describe('a queue of 0 means no waiting, not no hashing', () => {
+  let noQueue: TestContext;
+  beforeAll(async () => {
+    noQueue = await startTestContext({ env: { ARGON2_MAX_CONCURRENCY: '1', ARGON2_MAX_QUEUE: '0' } });
+  });
+  afterAll(() => noQueue?.close());
+
+  test('one hash runs; a second at the same moment is refused', async () => {
+    const hasher = noQueue.module.get(PasswordHasher);
+    const outcomes = await Promise.allSettled([hasher.hash(PASSWORD), hasher.hash(PASSWORD)]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected']);
+  });
+});
+
 describe('the bounded hashing queue', () => {
   let small: TestContext;
   beforeAll(async () => {
@@ -90,6 +104,7 @@ describe('the bounded hashing queue', () => {
     for (const outcome of refused) {
       expect(outcome.reason).toMatchObject({ status: 503, code: 'service_busy' });
     }
-    expect(bounded.pending).toBe(0);
+    // Once the storm has passed, hashing works again.
+    await expect(bounded.hash(PASSWORD)).resolves.toMatch(/^\$argon2id\$/);
   });
 });
