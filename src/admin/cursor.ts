@@ -9,8 +9,9 @@ export function encodeSessionCursor(row: { createdAt: Date; id: string }): strin
 export function decodeSessionCursor(cursor: string): { createdAt: Date; id: string } {
   const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const date = new Date(createdAt ?? '');
-  // Only what encodeSessionCursor writes: a date the database can hold, in its exact ISO form.
-  if (!isUuid(id) || Number.isNaN(date.getTime()) || date.toISOString() !== createdAt) {
+  // Only what encodeSessionCursor writes: a plausible date in its exact ISO form (the database rejects far years).
+  const plausible = !Number.isNaN(date.getTime()) && date.getUTCFullYear() >= 1970 && date.getUTCFullYear() <= 9999;
+  if (!isUuid(id) || !plausible || date.toISOString() !== createdAt) {
     throw AppError.invalidRequest('cursor: must be the nextCursor of a previous page', [{ field: 'cursor', reason: 'not a cursor from this API' }]);
   }
   return { createdAt: date, id };

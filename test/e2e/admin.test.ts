@@ -94,7 +94,8 @@ describe('sessions', () => {
 
   test('an unknown session is 404, bad ids and queries are 400', async () => {
     expect((await admin.post(`/admin/sessions/${crypto.randomUUID()}/revoke`)).status).toBe(404);
-    for (const path of ['/admin/sessions?limit=abc', '/admin/sessions?limit=0', '/admin/sessions?userId=nope', '/admin/sessions?cursor=garbage', '/admin/sessions?status=weird', '/admin/audit?cursor=x1', '/admin/sessions?extra=1']) {
+    const farPast = Buffer.from(`-100000-01-01T00:00:00.000Z|${crypto.randomUUID()}`).toString('base64url');
+    for (const path of [`/admin/sessions?cursor=${farPast}`, '/admin/sessions?limit=abc', '/admin/sessions?limit=0', '/admin/sessions?userId=nope', '/admin/sessions?cursor=garbage', '/admin/sessions?status=weird', '/admin/audit?cursor=x1', '/admin/sessions?extra=1']) {
       const reply = await admin.get(path);
       expect({ path, status: reply.status, error: reply.body.error }).toEqual({ path, status: 400, error: 'invalid_request' });
     }

@@ -304,3 +304,29 @@ describe('empty strings count as unset', () => {
     expect(problemFor(error, 'DATABASE_URL')).toContain('required');
   });
 });
+
+describe('proxy trust and cookie domain', () => {
+  test.each([
+    ['false', false],
+    ['1', 1],
+    ['2', 2],
+    ['10.0.0.0/8', '10.0.0.0/8'],
+    ['10.0.0.1, 192.168.0.0/16', '10.0.0.1,192.168.0.0/16'],
+    ['::1', '::1'],
+  ])('TRUST_PROXY=%s is read as %p', (value, expected) => {
+    expect(loadConfig(env({ TRUST_PROXY: value })).config.http.trustProxy).toEqual(expected);
+  });
+
+  test.each(['true', 'everyone', '10.0.0.0/8; rm -rf'])('TRUST_PROXY=%s is refused: it would trust client-chosen addresses', (value) => {
+    expect(problemFor(configError(env({ TRUST_PROXY: value })), 'TRUST_PROXY')).toBeDefined();
+  });
+
+  test.each(['not a domain', 'exa mple.com', 'https://example.com', 'example.com/path'])('COOKIE_DOMAIN=%s is refused at startup', (value) => {
+    const error = configError(env({ COOKIE_DOMAIN: value, COOKIE_ACCESS_NAME: 'access' }));
+    expect(problemFor(error, 'COOKIE_DOMAIN')).toBeDefined();
+  });
+
+  test.each(['example.com', '.example.com', 'auth.example.co.uk'])('COOKIE_DOMAIN=%s is accepted', (value) => {
+    expect(loadConfig(env({ COOKIE_DOMAIN: value, COOKIE_ACCESS_NAME: 'access' })).config.cookies.domain).toBe(value);
+  });
+});

@@ -151,3 +151,26 @@ describe('mapError: unexpected errors', () => {
     expect(mapped.unexpected).toBe(true);
   });
 });
+
+describe('driver errors of raw queries and the HTTP parser', () => {
+  test.each(['40P01', '40001', '55P03', '57014'])('P2010 carrying SQLSTATE %s is contention: 503', (originalCode) => {
+    const error = Object.assign(new Error('raw query failed'), {
+      code: 'P2010',
+      meta: { driverAdapterError: { cause: { originalCode, kind: 'postgres' } } },
+    });
+    expect(mapError(error)).toMatchObject({ status: 503, body: { error: 'service_busy' }, unexpected: false });
+  });
+
+  test('P2010 carrying a constraint violation is not contention', () => {
+    const error = Object.assign(new Error('raw query failed'), {
+      code: 'P2010',
+      meta: { driverAdapterError: { cause: { originalCode: '23505' } } },
+    });
+    expect(mapError(error)).toMatchObject({ status: 500, unexpected: true });
+  });
+
+  test('HPE_HEADER_OVERFLOW is 431, other parser errors 400', () => {
+    expect(mapError(Object.assign(new Error('x'), { code: 'HPE_HEADER_OVERFLOW' })).status).toBe(431);
+    expect(mapError(Object.assign(new Error('x'), { code: 'HPE_INVALID_HEADER_TOKEN' })).status).toBe(400);
+  });
+});
