@@ -1,9 +1,9 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import { fastifyRequestContext } from '@fastify/request-context';
-import { Logger } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -63,9 +63,10 @@ function writeClientError(error: Error & { code?: string }, socket: Duplex): voi
  * headers. Shared by main.ts and the e2e tests, so that tests exercise the
  * same stack that production runs.
  */
-export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+export async function configureApp(app: NestFastifyApplication, config: AppConfig, logger: PinoLogger): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
-  const requestLog = new Logger('Http');
+  // Straight to pino, not through Nest's logger: this line is written for every request.
+  const requestLog = logger.child({ context: 'Http' });
 
   await app.register(fastifyRequestContext, { defaultStoreValues: (request) => ({ requestId: request.id }) });
   // JSON only: fastify's built-in text/plain parser would let a cross-site
@@ -92,15 +93,17 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     done(null, payload);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    requestLog.log({
-      msg: 'request completed',
-      method: request.method,
-      path: request.url.split('?', 1)[0],
-      route: request.routeOptions?.url,
-      status: reply.statusCode,
-      durationMs: Math.round(reply.elapsedTime * 10) / 10,
-      ip: request.ip,
-    });
+    requestLog.info(
+      {
+        method: request.method,
+        path: request.url.split('?', 1)[0],
+        route: request.routeOptions?.url,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+        ip: request.ip,
+      },
+      'request completed',
+    );
     done();
   });
 

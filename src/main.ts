@@ -24,7 +24,7 @@ async function bootstrap(): Promise<void> {
     ...NEST_APP_OPTIONS,
     logger: new PinoNestLogger(root),
   });
-  await configureApp(app, config);
+  await configureApp(app, config, root);
   app.enableShutdownHooks();
   await app.listen(config.http.port, config.http.host);
   root.info({ url: await app.getUrl(), env: config.env }, 'auth service listening');

@@ -52,7 +52,7 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, ACCESS_TOKEN
     if (!isUuid(claims.sub) || !isUuid(claims.sid) || !isStringArray(claims.roles)) {
       throw invalidToken();
     }
-    const roles = await this.sessions.activeSessionRoles(claims.sid, claims.sub);
-    return { userId: claims.sub, sessionId: claims.sid, roles };
+    const user = await this.sessions.activeSessionUser(claims.sid, claims.sub);
+    return { userId: user.id, sessionId: claims.sid, roles: user.roles, user };
   }
 }

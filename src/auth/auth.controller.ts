@@ -71,8 +71,8 @@ export class AuthController {
   }
 
   @Get('me')
-  async me(@CurrentPrincipal() principal: Principal) {
-    const user = await this.users.profile(principal.userId);
+  me(@CurrentPrincipal() principal: Principal) {
+    const { user } = principal;
     return {
       user: { id: user.id, email: user.email, roles: user.roles, createdAt: user.createdAt.toISOString() },
       sessionId: principal.sessionId,

@@ -1,12 +1,17 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { ClientInfo } from '../sessions/client-info.js';
+import type { PublicUser } from '../users/user.js';
 
-/** Who the access token says is calling; set by the access-token guard. */
+/**
+ * Who is calling: the session of a valid access token and its user as the
+ * database has them now (set by the access-token guard, one query).
+ */
 export interface Principal {
   userId: string;
   sessionId: string;
   roles: string[];
+  user: PublicUser;
 }
 
 export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {

@@ -32,6 +32,8 @@ export abstract class AppConfig {
   };
   abstract readonly sessions: {
     graceSeconds: number;
+    /** How long this instance trusts a positive session check; 0: never. */
+    checkCacheMs: number;
     idleTtlSeconds: number;
     absoluteTtlSeconds: number;
     refreshPepper: string;

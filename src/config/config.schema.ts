@@ -84,6 +84,7 @@ export const envSchema = z
     AUTH_AUDIENCE: z.string().min(1).default('auth-service'),
     ACCESS_TOKEN_TTL_SECONDS: integer(300, 900).default(600),
     REFRESH_GRACE_SECONDS: integer(0, 60).default(10),
+    SESSION_CHECK_CACHE_MS: integer(0, 5000).default(1000),
     SESSION_IDLE_TTL_SECONDS: integer(300, 365 * DAY).default(14 * DAY),
     SESSION_ABSOLUTE_TTL_SECONDS: integer(300, 365 * DAY).default(30 * DAY),
     JWKS_MAX_AGE_SECONDS: integer(0, 3600).default(300),

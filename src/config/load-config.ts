@@ -90,6 +90,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     sessions: {
       graceSeconds: env.REFRESH_GRACE_SECONDS,
+      checkCacheMs: env.SESSION_CHECK_CACHE_MS,
       idleTtlSeconds: env.SESSION_IDLE_TTL_SECONDS,
       absoluteTtlSeconds: env.SESSION_ABSOLUTE_TTL_SECONDS,
       refreshPepper: pepper,

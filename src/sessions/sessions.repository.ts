@@ -117,18 +117,26 @@ export class SessionsRepository {
   }
 
   /**
-   * The refresh hot path. Typed queries on purpose: measured here, Prisma's
-   * nested findUnique costs less CPU than one hand-joined $queryRaw.
+   * The refresh hot path, in one round trip (relationJoins: the relations are
+   * LATERAL joins, not extra queries). Typed rather than $queryRaw, which
+   * measured costlier in CPU here.
    */
   findToken(id: string): Promise<FoundToken | null> {
-    return this.prisma.refreshToken.findUnique({ where: { id }, select: FOUND_TOKEN_FIELDS });
+    return this.prisma.refreshToken.findUnique({ relationLoadStrategy: 'join', where: { id }, select: FOUND_TOKEN_FIELDS });
   }
 
-  /** The access-token check on every authenticated request: the session and the user's current roles. */
+  /** The access-token check on every authenticated request: the session and its user, in one query. */
   findSessionForAccess(id: string) {
     return this.prisma.session.findUnique({
+      relationLoadStrategy: 'join',
       where: { id },
-      select: { userId: true, revokedAt: true, idleExpiresAt: true, absoluteExpiresAt: true, user: { select: { roles: true } } },
+      select: {
+        userId: true,
+        revokedAt: true,
+        idleExpiresAt: true,
+        absoluteExpiresAt: true,
+        user: { select: { id: true, email: true, roles: true, createdAt: true } },
+      },
     });
   }
 

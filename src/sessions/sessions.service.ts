@@ -16,6 +16,7 @@ import {
   secretMatches,
 } from './refresh-token.js';
 import { decideOnUsedToken, nextIdleExpiry, sessionState, type SessionState } from './session-rules.js';
+import { SessionCheckCache } from './session-check-cache.js';
 import { type FoundToken, SessionsRepository } from './sessions.repository.js';
 
 export interface SessionSummary {
@@ -87,6 +88,7 @@ export class SessionsService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly random: Random,
+    private readonly checks: SessionCheckCache,
   ) {}
 
   /** Verifies the password and opens a new family; never continues one a client names. */
@@ -189,6 +191,7 @@ export class SessionsService {
       ip: client.ip,
       userAgent: client.userAgent,
     });
+    this.checks.forgetUser(userId);
     this.logger.log({ msg: 'all sessions revoked', event: AUDIT.logoutAll, userId, sessions: count });
     return count;
   }
@@ -227,14 +230,19 @@ export class SessionsService {
 
   /**
    * For this service's own routes: an access token of an ended session is
-   * refused at once, and roles are read fresh, so that a revoked admin role
-   * stops working here before the token expires.
+   * refused at once, and the user (roles included) is read fresh, so that a
+   * revoked admin role stops working here before the token expires.
    */
-  async activeSessionRoles(sessionId: string, userId: string): Promise<string[]> {
+  async activeSessionUser(sessionId: string, userId: string): Promise<PublicUser> {
+    const now = this.clock.now();
+    const cached = this.checks.get(sessionId);
+    // A cached entry only ever says "live"; once its times have passed, ask the database.
+    if (cached && cached.userId === userId && sessionState({ ...cached, revokedAt: null }, now) === 'active') return cached.user;
     const session = await this.sessions.findSessionForAccess(sessionId);
-    const state = session && session.userId === userId ? sessionState(session, this.clock.now()) : 'revoked';
+    const state = session && session.userId === userId ? sessionState(session, now) : 'revoked';
     if (state !== 'active') throw sessionEnded(state);
-    return session!.user.roles;
+    this.checks.remember(sessionId, session!);
+    return session!.user;
   }
 
   private async revoke(userId: string, sessionId: string, reason: string, client: ClientInfo): Promise<void> {
@@ -246,6 +254,7 @@ export class SessionsService {
       ip: client.ip,
       userAgent: client.userAgent,
     });
+    this.checks.forgetSession(sessionId);
     if (revoked) this.logger.log({ msg: 'session revoked', event: AUDIT.logout, userId, sessionId });
   }
 
@@ -278,6 +287,7 @@ export class SessionsService {
       userAgent: client.userAgent,
       data: { tokenId: presented.id },
     });
+    this.checks.forgetSession(session.id);
     if (revoked) {
       this.logger.warn({
         msg: 'refresh token reuse detected: family revoked',

@@ -70,10 +70,4 @@ export class UsersService {
     return user;
   }
 
-  /** The caller's own account; gone only if it was deleted under a live session. */
-  async profile(id: string): Promise<PublicUser> {
-    const user = await this.users.findById(id);
-    if (!user) throw AppError.unauthorized('session_revoked', 'This account no longer exists.', true);
-    return user;
-  }
 }

@@ -36,12 +36,14 @@ describe('access', () => {
     expect((await admin.get('/admin/sessions')).status).toBe(200);
   });
 
-  test('a role granted or revoked takes effect on the next request, without a new token', async () => {
+  test('a role granted or revoked takes effect once the session check is re-read (SESSION_CHECK_CACHE_MS), without a new token', async () => {
     const { client, email } = await someone();
     expect((await client.get('/admin/keys')).status).toBe(403);
     await t.module.get(UsersService).changeRole(email, 'admin', true);
+    t.clock.advance(1001);
     expect((await client.get('/admin/keys')).status).toBe(200);
     await t.module.get(UsersService).changeRole(email, 'admin', false);
+    t.clock.advance(1001);
     expect((await client.get('/admin/keys')).status).toBe(403);
   });
 });

@@ -80,7 +80,7 @@ export async function startTestApp(options: TestOptions = {}): Promise<TestApp> 
     ...NEST_APP_OPTIONS,
     logger: new PinoNestLogger(logger),
   });
-  await configureApp(app, config);
+  await configureApp(app, config, logger);
   await app.listen(0, '127.0.0.1');
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {

@@ -1,0 +1,72 @@
+import { AppError } from '../../src/common/app-error.js';
+import { SessionsService } from '../../src/sessions/sessions.service.js';
+import { UsersService } from '../../src/users/users.service.js';
+import { startTestContext, type TestContext } from '../helpers/app.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { PASSWORD, uniqueEmail } from '../helpers/users.js';
+
+// Two instances on one database, as in a deployment behind a load balancer.
+// (Services, not HTTP: passport keeps one strategy per name per process.)
+let database: TestDatabase;
+let a: TestContext;
+let b: TestContext;
+const client = { ip: null, userAgent: null };
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  a = await startTestContext({ database, env: { SESSION_CHECK_CACHE_MS: '1000' } });
+  b = await startTestContext({ database, env: { SESSION_CHECK_CACHE_MS: '1000' } });
+});
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+  await database?.drop();
+});
+
+async function loginOn(context: TestContext) {
+  const email = uniqueEmail();
+  await context.module.get(UsersService).register(email, PASSWORD);
+  return context.module.get(SessionsService).login(email, PASSWORD, client);
+}
+
+async function check(context: TestContext, issued: Awaited<ReturnType<typeof loginOn>>) {
+  return context.module
+    .get(SessionsService)
+    .activeSessionUser(issued.session.id, issued.user.id)
+    .then(
+      () => 'active',
+      (error: AppError) => error.code,
+    );
+}
+
+test('a logout is refused at once on the instance that made it, and on another once its check cache lapses', async () => {
+  const issued = await loginOn(a);
+  expect(await check(a, issued)).toBe('active');
+  expect(await check(b, issued)).toBe('active');
+
+  await a.module.get(SessionsService).logout({ refreshToken: issued.refreshToken }, client);
+  expect(await check(a, issued)).toBe('session_revoked');
+  expect(await check(b, issued)).toBe('active');
+  b.clock.advance(1001);
+  expect(await check(b, issued)).toBe('session_revoked');
+});
+
+test('a check that races a revocation does not put the session back in the cache', async () => {
+  const issued = await loginOn(a);
+  const sessions = a.module.get(SessionsService);
+  const [, during] = await Promise.all([sessions.logout({ refreshToken: issued.refreshToken }, client), check(a, issued)]);
+  expect(['active', 'session_revoked']).toContain(during);
+  expect(await check(a, issued)).toBe('session_revoked');
+});
+
+test('with the cache off every check reads the database', async () => {
+  const strict = await startTestContext({ database, env: { SESSION_CHECK_CACHE_MS: '0' } });
+  try {
+    const issued = await loginOn(a);
+    expect(await check(strict, issued)).toBe('active');
+    await a.module.get(SessionsService).logout({ refreshToken: issued.refreshToken }, client);
+    expect(await check(strict, issued)).toBe('session_revoked');
+  } finally {
+    await strict.close();
+  }
+});
