@@ -3,13 +3,18 @@ import { AppConfig } from '../config/app-config.js';
 import { DatabaseConnection, openDatabase } from './database-connection.js';
 import { DatabaseHealth } from './database-health.js';
 import { PrismaService } from './prisma.service.js';
+import { SqlPool } from './sql-pool.js';
 
-/** Stops the embedded database after every module has let go of it. */
+/** Closes the pool, then the embedded database, after every module has let go of them. */
 @Injectable()
 class DatabaseShutdown implements OnApplicationShutdown {
-  constructor(private readonly connection: DatabaseConnection) {}
+  constructor(
+    private readonly pool: SqlPool,
+    private readonly connection: DatabaseConnection,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.pool.end();
     await this.connection.close();
   }
 }
@@ -18,10 +23,11 @@ class DatabaseShutdown implements OnApplicationShutdown {
 @Module({
   providers: [
     { provide: DatabaseConnection, inject: [AppConfig], useFactory: openDatabase },
+    SqlPool,
     PrismaService,
     DatabaseHealth,
     DatabaseShutdown,
   ],
-  exports: [PrismaService, DatabaseConnection, DatabaseHealth],
+  exports: [PrismaService, SqlPool, DatabaseConnection, DatabaseHealth],
 })
 export class DatabaseModule {}

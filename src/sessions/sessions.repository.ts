@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Prisma } from '../database/generated/client.js';
 import { PrismaService } from '../database/prisma.service.js';
+import { SqlPool } from '../database/sql-pool.js';
 
 export interface NewToken {
   id: string;
@@ -64,31 +65,67 @@ const SESSION_FIELDS = {
 
 export type SessionRecord = Prisma.SessionGetPayload<{ select: typeof SESSION_FIELDS }>;
 
-const FOUND_TOKEN_FIELDS = {
-  id: true,
-  secretHash: true,
-  usedAt: true,
-  revokedAt: true,
-  expiresAt: true,
-  child: { select: { id: true, usedAt: true, revokedAt: true } },
-  session: { select: { ...SESSION_FIELDS, user: { select: { email: true, roles: true } } } },
-} as const;
-
 /** A presented refresh token with everything a rotation decides on. */
-export type FoundToken = Prisma.RefreshTokenGetPayload<{ select: typeof FOUND_TOKEN_FIELDS }>;
+export interface FoundToken {
+  id: string;
+  secretHash: Buffer;
+  usedAt: Date | null;
+  revokedAt: Date | null;
+  expiresAt: Date;
+  child: { id: string; usedAt: Date | null; revokedAt: Date | null } | null;
+  session: SessionRecord & { user: { email: string; roles: string[] } };
+}
+
+interface FoundTokenRow {
+  id: string;
+  secret_hash: Buffer;
+  used_at: Date | null;
+  revoked_at: Date | null;
+  expires_at: Date;
+  child_id: string | null;
+  child_used_at: Date | null;
+  child_revoked_at: Date | null;
+  session_id: string;
+  user_id: string;
+  session_created_at: Date;
+  last_used_at: Date;
+  idle_expires_at: Date;
+  absolute_expires_at: Date;
+  session_revoked_at: Date | null;
+  revoke_reason: string | null;
+  user_agent: string | null;
+  ip: string | null;
+  email: string;
+  roles: string[] | null;
+}
+
+const FIND_TOKEN = `
+  SELECT t.id, t.secret_hash, t.used_at, t.revoked_at, t.expires_at,
+         c.id AS child_id, c.used_at AS child_used_at, c.revoked_at AS child_revoked_at,
+         s.id AS session_id, s.user_id, s.created_at AS session_created_at, s.last_used_at,
+         s.idle_expires_at, s.absolute_expires_at, s.revoked_at AS session_revoked_at,
+         s.revoke_reason, s.user_agent, s.ip, u.email, u.roles
+  FROM refresh_tokens t
+  JOIN sessions s ON s.id = t.session_id
+  JOIN users u ON u.id = s.user_id
+  LEFT JOIN refresh_tokens c ON c.parent_id = t.id
+  WHERE t.id = $1`;
 
 /** Raised inside a rotation transaction to roll it back: the token was used meanwhile. */
 class TokenAlreadyUsed extends Error {}
 
-/** A second child for one parent, refused by the unique index on parent_id. */
+/** A second child for one parent, refused by the unique index on parent_id (pg reports SQLSTATE and constraint). */
 function isSecondChild(error: unknown): boolean {
-  const { code, meta } = (error ?? {}) as { code?: string; meta?: unknown };
-  return code === 'P2002' && JSON.stringify(meta ?? {}).includes('refresh_tokens_parent_id_key');
+  const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
+  return code === '23505' && constraint === 'refresh_tokens_parent_id_key';
 }
 
 @Injectable()
 export class SessionsRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly pool: SqlPool,
+  ) {}
 
   async createSession(session: NewSession, audit: AuditEntry): Promise<void> {
     await this.prisma.$transaction(async (tx) => {
@@ -116,13 +153,32 @@ export class SessionsRepository {
     });
   }
 
-  /**
-   * The refresh hot path, in one round trip (relationJoins: the relations are
-   * LATERAL joins, not extra queries). Typed rather than $queryRaw, which
-   * measured costlier in CPU here.
-   */
-  findToken(id: string): Promise<FoundToken | null> {
-    return this.prisma.refreshToken.findUnique({ relationLoadStrategy: 'join', where: { id }, select: FOUND_TOKEN_FIELDS });
+  /** The refresh hot path: token, child, session and user in one round trip. */
+  async findToken(id: string): Promise<FoundToken | null> {
+    const { rows } = await this.pool.query<FoundTokenRow>(FIND_TOKEN, [id]);
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      id: row.id,
+      secretHash: row.secret_hash,
+      usedAt: row.used_at,
+      revokedAt: row.revoked_at,
+      expiresAt: row.expires_at,
+      child: row.child_id ? { id: row.child_id, usedAt: row.child_used_at, revokedAt: row.child_revoked_at } : null,
+      session: {
+        id: row.session_id,
+        userId: row.user_id,
+        createdAt: row.session_created_at,
+        lastUsedAt: row.last_used_at,
+        idleExpiresAt: row.idle_expires_at,
+        absoluteExpiresAt: row.absolute_expires_at,
+        revokedAt: row.session_revoked_at,
+        revokeReason: row.revoke_reason,
+        userAgent: row.user_agent,
+        ip: row.ip,
+        user: { email: row.email, roles: row.roles ?? [] },
+      },
+    };
   }
 
   /** The access-token check on every authenticated request: the session and its user, in one query. */
@@ -145,11 +201,12 @@ export class SessionsRepository {
   }
 
   /**
-   * One rotation, all or nothing. The session row is locked first (every
-   * family-wide change starts there, so concurrent rotations and revocations
-   * queue rather than deadlock); then the token is claimed with a
-   * compare-and-set on `used_at IS NULL`; then its single child is written.
-   * `makeChild` runs between the claim and the insert.
+   * One rotation, all or nothing, sent with pg on the shared pool (see
+   * SqlPool for why). The session row is locked first (every family-wide
+   * change starts there, so concurrent rotations and revocations queue rather
+   * than deadlock); then the token is claimed with a compare-and-set on
+   * `used_at IS NULL`; then its single child is written. `makeChild` runs
+   * between the claim and the insert.
    */
   async rotate(input: {
     sessionId: string;
@@ -160,32 +217,27 @@ export class SessionsRepository {
   }): Promise<RotationOutcome> {
     const { sessionId, tokenId, now } = input;
     try {
-      return await this.prisma.$transaction(async (tx) => {
-        // Prisma sends each updateMany as one UPDATE ... WHERE, so these are true compare-and-sets.
-        const touched = await tx.session.updateMany({
-          where: { id: sessionId, revokedAt: null, idleExpiresAt: { gt: now }, absoluteExpiresAt: { gt: now } },
-          data: { lastUsedAt: now, idleExpiresAt: input.idleExpiresAt },
-        });
-        if (touched.count !== 1) return { kind: 'session_inactive' as const };
+      return await this.pool.transaction(async (client) => {
+        const touched = await client.query(
+          `UPDATE sessions SET last_used_at = $2, idle_expires_at = $3
+           WHERE id = $1 AND revoked_at IS NULL AND idle_expires_at > $2 AND absolute_expires_at > $2`,
+          [sessionId, now, input.idleExpiresAt],
+        );
+        if (touched.rowCount !== 1) return { kind: 'session_inactive' as const };
 
-        const claimed = await tx.refreshToken.updateMany({
-          where: { id: tokenId, sessionId, usedAt: null, revokedAt: null },
-          data: { usedAt: now },
-        });
-        if (claimed.count !== 1) throw new TokenAlreadyUsed();
+        const claimed = await client.query(
+          `UPDATE refresh_tokens SET used_at = $3
+           WHERE id = $1 AND session_id = $2 AND used_at IS NULL AND revoked_at IS NULL`,
+          [tokenId, sessionId, now],
+        );
+        if (claimed.rowCount !== 1) throw new TokenAlreadyUsed();
 
         const child = input.makeChild();
-        await tx.refreshToken.create({
-          data: {
-            id: child.id,
-            sessionId,
-            parentId: tokenId,
-            secretHash: new Uint8Array(child.secretHash),
-            createdAt: now,
-            expiresAt: child.expiresAt,
-          },
-          select: { id: true },
-        });
+        await client.query(
+          `INSERT INTO refresh_tokens (id, session_id, parent_id, secret_hash, created_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [child.id, sessionId, tokenId, child.secretHash, now, child.expiresAt],
+        );
         return { kind: 'rotated' as const, child };
       });
     } catch (error) {
