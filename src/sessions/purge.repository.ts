@@ -10,16 +10,17 @@ export class PurgeRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * Sessions that ended (revoked or expired) before the cutoff; returns how
-   * many were deleted. Idle expiry never passes the absolute one, so checking
-   * it covers both, on its index. Rows are locked in id order, as every
+   * Sessions revoked, or past their absolute expiry, before the cutoff;
+   * returns how many were deleted. A session that only idled out waits for
+   * its absolute expiry: dead either way, and only immutable columns are
+   * indexed (see schema.prisma). Rows are locked in id order, as every
    * family-wide change locks them, and rows busy elsewhere are left for the next pass.
    */
   deleteEndedSessions(cutoff: Date, batchSize: number): Promise<number> {
     return this.prisma.$executeRaw`
       DELETE FROM "sessions" WHERE "id" IN (
         SELECT "id" FROM "sessions"
-        WHERE "revoked_at" < ${cutoff} OR "idle_expires_at" < ${cutoff}
+        WHERE "revoked_at" < ${cutoff} OR "absolute_expires_at" < ${cutoff}
         ORDER BY "id" LIMIT ${batchSize} FOR UPDATE SKIP LOCKED
       )`;
   }
