@@ -49,10 +49,10 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, ACCESS_TOKEN
   }
 
   async validate(claims: Partial<AccessTokenClaims>): Promise<Principal> {
-    if (!isUuid(claims.sub) || !isUuid(claims.sid) || !isStringArray(claims.roles)) {
+    if (!isUuid(claims.sub) || !isUuid(claims.sid) || !isStringArray(claims.roles) || typeof claims.exp !== 'number') {
       throw invalidToken();
     }
     const user = await this.sessions.activeSessionUser(claims.sid, claims.sub);
-    return { userId: user.id, sessionId: claims.sid, roles: user.roles, user };
+    return { userId: user.id, sessionId: claims.sid, roles: user.roles, user, accessTokenExpiresAt: new Date(claims.exp * 1000) };
   }
 }

@@ -76,6 +76,7 @@ export class AuthController {
     return {
       user: { id: user.id, email: user.email, roles: user.roles, createdAt: user.createdAt.toISOString() },
       sessionId: principal.sessionId,
+      accessTokenExpiresAt: principal.accessTokenExpiresAt.toISOString(),
     };
   }
 }

@@ -12,6 +12,8 @@ export interface Principal {
   sessionId: string;
   roles: string[];
   user: PublicUser;
+  /** When the presented access token expires: the SPA schedules its refresh from it after a reload. */
+  accessTokenExpiresAt: Date;
 }
 
 export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {

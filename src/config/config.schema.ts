@@ -82,7 +82,8 @@ export const envSchema = z
 
     AUTH_ISSUER: z.url({ message: 'must be a URL' }).optional(),
     AUTH_AUDIENCE: z.string().min(1).default('auth-service'),
-    ACCESS_TOKEN_TTL_SECONDS: integer(300, 900).default(600),
+    // 5 to 15 minutes; NODE_ENV=test alone may go lower, so that browser tests can watch a token expire.
+    ACCESS_TOKEN_TTL_SECONDS: integer(1, 900).default(600),
     REFRESH_GRACE_SECONDS: integer(0, 60).default(10),
     SESSION_CHECK_CACHE_MS: integer(0, 5000).default(1000),
     SESSION_IDLE_TTL_SECONDS: integer(300, 365 * DAY).default(14 * DAY),
@@ -146,6 +147,7 @@ export const envSchema = z
     }
 
     if (env.NODE_ENV !== 'test') {
+      if (env.ACCESS_TOKEN_TTL_SECONDS < 300) fail('ACCESS_TOKEN_TTL_SECONDS', 'must be at least 300');
       if (env.ARGON2_MEMORY_KIB < OWASP_ARGON2.memoryKiB) {
         fail('ARGON2_MEMORY_KIB', `must be at least ${OWASP_ARGON2.memoryKiB} (OWASP minimum for argon2id)`);
       }

@@ -330,3 +330,14 @@ describe('proxy trust and cookie domain', () => {
     expect(loadConfig(env({ COOKIE_DOMAIN: value, COOKIE_ACCESS_NAME: 'access' })).config.cookies.domain).toBe(value);
   });
 });
+
+describe('short access tokens are for tests only', () => {
+  test('NODE_ENV=test accepts a 3-second access token (browser tests watch it expire)', () => {
+    expect(loadConfig(env({ NODE_ENV: 'test', ACCESS_TOKEN_TTL_SECONDS: '3' })).config.tokens.accessTtlSeconds).toBe(3);
+  });
+
+  test.each(['development', 'production'])('NODE_ENV=%s refuses it', (nodeEnv) => {
+    const error = configError(env({ NODE_ENV: nodeEnv, ACCESS_TOKEN_TTL_SECONDS: '3', DATABASE_URL: 'postgresql://db/x', AUTH_ISSUER: 'https://a.example', ALLOWED_ORIGINS: 'https://a.example' }));
+    expect(problemFor(error, 'ACCESS_TOKEN_TTL_SECONDS')).toContain('at least 300');
+  });
+});
