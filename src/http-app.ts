@@ -68,6 +68,11 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   // Straight to pino, not through Nest's logger: this line is written for every request.
   const requestLog = logger.child({ context: 'Http' });
 
+  // First, so that even a CORS preflight (answered inside the cors plugin's hook) carries the id.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
   await app.register(fastifyRequestContext, { defaultStoreValues: (request) => ({ requestId: request.id }) });
   // JSON only: fastify's built-in text/plain parser would let a cross-site
   // "simple" request (no preflight) reach the routes.
@@ -83,10 +88,6 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     maxAge: 600,
   });
 
-  fastify.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
   // Responses of an auth service are private by default; JWKS opts into caching.
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, Length, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
 
 /** Upper bound on passwords: argon2 cost is per byte of input, so length is a DoS lever. */
 export const PASSWORD_MAX = 256;
@@ -13,6 +13,8 @@ function EmailField(): PropertyDecorator {
     Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value)),
     IsString(),
     MaxLength(254),
+    // Invisible and direction-changing characters make one address look like another.
+    Matches(/^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$/u, { message: 'must not contain control or invisible formatting characters' }),
     IsEmail({ allow_ip_domain: false, require_tld: true }, { message: 'must be an email address' }),
   );
 }

@@ -9,6 +9,8 @@ export const MIGRATIONS_DIR = resolve(import.meta.dirname, '../../prisma/migrati
 /** Where the database is, resolved once at startup (after migrations ran). */
 export abstract class DatabaseConnection {
   abstract readonly url: string;
+  /** The embedded development database (PGlite), owned by this process or another. */
+  abstract readonly embedded: boolean;
   abstract close(): Promise<void>;
 }
 
@@ -32,5 +34,5 @@ export async function openDatabase(config: AppConfig): Promise<DatabaseConnectio
     const result = await migrate(url, readMigrations(MIGRATIONS_DIR), (msg, fields) => logger.log({ msg, ...fields }));
     logger.log({ msg: 'migrations done', applied: result.applied, alreadyApplied: result.alreadyApplied });
   }
-  return { url, close };
+  return { url, embedded: !config.database.url, close };
 }

@@ -14,7 +14,9 @@ export class SqlPool extends pg.Pool {
   constructor(connection: DatabaseConnection, config: AppConfig) {
     super({
       connectionString: connection.url,
-      max: config.database.poolSize,
+      // The embedded database has one backend, and its wire-protocol server mixes up
+      // the messages of connections that talk at once: one connection, queued, is safe.
+      max: connection.embedded ? 1 : config.database.poolSize,
       // A request never waits on a lock or a statement for ever: it fails as 503 instead.
       lock_timeout: 10_000,
       statement_timeout: 15_000,

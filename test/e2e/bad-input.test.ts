@@ -115,6 +115,16 @@ describe('odd Unicode never reaches a 500', () => {
     }
   });
 
+  test.each([
+    ['right-to-left override', 'evil\u202egro.example@example.test'],
+    ['zero-width joiner', 'ad\u200dmin@example.test'],
+    ['zero-width space', 'ad\u200bmin@example.test'],
+  ])('an email with a %s is refused: it would look like another address', async (_name, email) => {
+    const reply = await new HttpClient(t.baseUrl).post('/auth/register', { email, password: PASSWORD });
+    expect(reply.status).toBe(400);
+    expect(reply.body.details).toContainEqual({ field: 'email', reason: expect.stringContaining('invisible') });
+  });
+
   test('a password normalised to NFC logs in whichever form it is typed in', async () => {
     const email = uniqueEmail();
     const composed = 'caf\u00e9 au lait 42';

@@ -102,6 +102,7 @@ describe('CORS', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe(TEST_ORIGIN);
     expect(response.headers.get('access-control-allow-credentials')).toBe('true');
     expect(response.headers.get('access-control-allow-headers')).toMatch(/x-requested-with/i);
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   test('a foreign origin gets no CORS grant', async () => {

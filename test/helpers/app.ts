@@ -34,13 +34,18 @@ export interface TestOptions {
   captureLogs?: boolean;
   /** Reuse a database (for tests that start two apps on one database). */
   database?: TestDatabase;
+  /** Keep the system clock (browser tests, where the browser's clock is real too). */
+  realClock?: boolean;
+  /** Listen on this host (default 127.0.0.1). */
+  host?: string;
 }
 
 async function compile(options: TestOptions) {
   const database = options.database ?? (await createTestDatabase());
   const config = testConfig(database.url, options.env);
   const clock = new FakeClock();
-  let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).overrideProvider(Clock).useValue(clock);
+  let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
+  if (!options.realClock) builder = builder.overrideProvider(Clock).useValue(clock);
   if (options.random) builder = builder.overrideProvider(Random).useValue(options.random);
   const module = await builder.compile();
   const logs: string[] = [];
@@ -81,7 +86,7 @@ export async function startTestApp(options: TestOptions = {}): Promise<TestApp> 
     logger: new PinoNestLogger(logger),
   });
   await configureApp(app, config, logger);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(0, options.host ?? '127.0.0.1');
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
     app,

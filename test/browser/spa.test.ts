@@ -1,0 +1,273 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, resolve } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { PASSWORD, uniqueEmail } from '../helpers/users.js';
+
+/**
+ * The demo SPA in Debian's Chromium, served from another port than the API,
+ * so that CORS, credentialed cross-origin fetches and the cookie rules run
+ * for real. Short access tokens (allowed under NODE_ENV=test only) let the
+ * tests watch them expire.
+ */
+
+/** The little of the DOM that the page functions below touch (this project compiles without the DOM library). */
+declare const document: { cookie: string; getElementById(id: string): { textContent: string | null } | null };
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = resolve('test-artifacts');
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const available = existsSync(CHROMIUM);
+if (!available && process.env.REQUIRE_BROWSER_TESTS === '1') {
+  throw new Error(`Chromium is required for the browser tests but ${CHROMIUM} does not exist (apt-get install chromium)`);
+}
+if (!available) {
+  process.stderr.write(`\n[browser tests] SKIPPED: ${CHROMIUM} not found. Install Debian's chromium to run them (.ci/run does).\n\n`);
+}
+const describeInBrowser = available ? describe : describe.skip;
+
+let browser: Browser;
+let demo: Server;
+let demoOrigin: string;
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+
+async function serveDemo(): Promise<void> {
+  const { buildClient } = (await import(resolve('client/build.mjs'))) as { buildClient: () => Promise<string> };
+  const root = await buildClient();
+  demo = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://x').pathname;
+    const file = join(root, path === '/' ? 'index.html' : path.slice(1));
+    if (!file.startsWith(root) || !existsSync(file)) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  await new Promise<void>((done) => demo.listen(0, '127.0.0.1', done));
+  demoOrigin = `http://localhost:${(demo.address() as AddressInfo).port}`;
+}
+
+beforeAll(async () => {
+  if (!available) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await serveDemo();
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((done) => (demo ? demo.close(done) : done(undefined)));
+});
+
+async function startApi(env: Record<string, string>): Promise<{ t: TestApp; apiOrigin: string }> {
+  const t = await startTestApp({ realClock: true, env: { ALLOWED_ORIGINS: demoOrigin, REFRESH_GRACE_SECONDS: '2', ...env } });
+  return { t, apiOrigin: t.baseUrl.replace('127.0.0.1', 'localhost') };
+}
+
+async function register(apiOrigin: string): Promise<string> {
+  const email = uniqueEmail('spa');
+  const response = await fetch(`${apiOrigin.replace('localhost', '127.0.0.1')}/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  expect(response.status).toBe(201);
+  return email;
+}
+
+async function openDemo(context: BrowserContext, apiOrigin: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${demoOrigin}/?api=${encodeURIComponent(apiOrigin)}`);
+  await page.waitForSelector('#status:not([data-status="unknown"])');
+  return page;
+}
+
+async function logIn(page: Page, email: string): Promise<void> {
+  await page.fill('#email', email);
+  await page.fill('#password', PASSWORD);
+  await page.click('#login');
+  await page.waitForSelector('#status[data-status="logged-in"]');
+}
+
+const statusOf = (page: Page) => page.getAttribute('#status', 'data-status');
+
+async function callApi(page: Page): Promise<string> {
+  await page.evaluate(() => {
+    document.getElementById('api-result')!.textContent = '';
+  });
+  await page.click('#call-api');
+  await page.waitForFunction(() => document.getElementById('api-result')!.textContent !== '');
+  return (await page.getAttribute('#api-result', 'data-ok')) ?? '';
+}
+
+/** The browser's own cookie jar: what Chrome accepted, with its flags. */
+async function authCookies(context: BrowserContext) {
+  const cookies = await context.cookies();
+  return {
+    access: cookies.find((cookie) => cookie.name === '__Host-access'),
+    refresh: cookies.find((cookie) => cookie.name === '__Secure-refresh'),
+  };
+}
+
+describeInBrowser('the demo SPA with 4-second access tokens', () => {
+  let t: TestApp;
+  let apiOrigin: string;
+  beforeAll(async () => {
+    ({ t, apiOrigin } = await startApi({ ACCESS_TOKEN_TTL_SECONDS: '4' }));
+  });
+  afterAll(() => t?.close());
+
+  test('login, then a reload keeps the user logged in; page scripts see neither token', async () => {
+    const context = await browser.newContext();
+    try {
+      const email = await register(apiOrigin);
+      const page = await openDemo(context, apiOrigin);
+      expect(await statusOf(page)).toBe('logged-out');
+      await logIn(page, email);
+      expect(await page.textContent('#user-email')).toBe(email);
+
+      const { access, refresh } = await authCookies(context);
+      expect(access).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
+      expect(refresh).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/auth' });
+
+      await page.reload();
+      await page.waitForSelector('#status[data-status="logged-in"]');
+      const visible = await page.evaluate(() => document.cookie);
+      expect(visible).not.toContain('__Host-access');
+      expect(visible).not.toContain('__Secure-refresh');
+      expect(visible).not.toContain(access!.value.slice(0, 20));
+
+      await page.screenshot({ path: join(ARTIFACTS, 'spa-logged-in.png'), fullPage: true });
+      expect(existsSync(join(ARTIFACTS, 'spa-logged-in.png'))).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the access token expires while the page is open; the next call just works (proactive refresh)', async () => {
+    const context = await browser.newContext();
+    try {
+      const email = await register(apiOrigin);
+      const page = await openDemo(context, apiOrigin);
+      await logIn(page, email);
+      const first = (await authCookies(context)).refresh!.value;
+
+      await page.waitForTimeout(6_000);
+      expect(await callApi(page)).toBe('true');
+      expect(await page.textContent('#login-error')).toBe('');
+      expect((await authCookies(context)).refresh!.value).not.toBe(first);
+      const session = await t.prisma.session.findFirstOrThrow({ where: { user: { email } } });
+      expect(session.revokedAt).toBeNull();
+      expect(await t.prisma.refreshToken.count({ where: { sessionId: session.id } })).toBeGreaterThanOrEqual(2);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('logout in one tab: the others show the logged-out state within 2 s and their next call is refused', async () => {
+    const context = await browser.newContext();
+    try {
+      const email = await register(apiOrigin);
+      const first = await openDemo(context, apiOrigin);
+      await logIn(first, email);
+      const others = [await openDemo(context, apiOrigin), await openDemo(context, apiOrigin)];
+      for (const page of others) expect(await statusOf(page)).toBe('logged-in');
+
+      await first.click('#logout');
+      await first.waitForSelector('#status[data-status="logged-out"]');
+      const started = Date.now();
+      await Promise.all(others.map((page) => page.waitForSelector('#status[data-status="logged-out"]', { timeout: 2_000 })));
+      expect(Date.now() - started).toBeLessThan(2_000);
+
+      for (const page of others) {
+        const status = await page.evaluate(async (api) => (await fetch(`${api}/auth/me`, { credentials: 'include' })).status, apiOrigin);
+        expect(status).toBe(401);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a stolen refresh token replayed after the grace window revokes the family; the open tabs show it', async () => {
+    const context = await browser.newContext();
+    try {
+      const email = await register(apiOrigin);
+      const pages = [await openDemo(context, apiOrigin)];
+      await logIn(pages[0]!, email);
+      pages.push(await openDemo(context, apiOrigin));
+      const stolen = (await authCookies(context)).refresh!.value;
+
+      // Wait until the browser has rotated past the stolen token (its proactive refresh), then past the grace window.
+      const deadline = Date.now() + 10_000;
+      while ((await authCookies(context)).refresh!.value === stolen && Date.now() < deadline) {
+        await new Promise((done) => setTimeout(done, 200));
+      }
+      expect((await authCookies(context)).refresh!.value).not.toBe(stolen);
+      await new Promise((done) => setTimeout(done, 2_500));
+
+      const replay = await fetch(`${apiOrigin.replace('localhost', '127.0.0.1')}/auth/refresh`, {
+        method: 'POST',
+        headers: { cookie: `__Secure-refresh=${stolen}`, origin: demoOrigin, 'x-requested-with': 'fetch' },
+      });
+      expect(replay.status).toBe(401);
+      expect(((await replay.json()) as { error: string }).error).toBe('refresh_token_reused');
+
+      await Promise.all(pages.map((page) => page.waitForSelector('#status[data-status="logged-out"]', { timeout: 8_000 })));
+      expect(await pages[1]!.textContent('#status')).toMatch(/revoked|reused/);
+      const session = await t.prisma.session.findFirstOrThrow({ where: { user: { email } } });
+      expect(session.revokeReason).toBe('refresh_token_reused');
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describeInBrowser('four tabs and one expiry (60-second tokens, expiry forced by dropping the cookie)', () => {
+  let t: TestApp;
+  let apiOrigin: string;
+  beforeAll(async () => {
+    ({ t, apiOrigin } = await startApi({ ACCESS_TOKEN_TTL_SECONDS: '60' }));
+  });
+  afterAll(() => t?.close());
+
+  test('the four tabs call the API at once: all succeed, one rotation, session alive', async () => {
+    const context = await browser.newContext();
+    try {
+      const email = await register(apiOrigin);
+      const tabs = [await openDemo(context, apiOrigin)];
+      await logIn(tabs[0]!, email);
+      for (let i = 0; i < 3; i++) tabs.push(await openDemo(context, apiOrigin));
+      for (const tab of tabs) expect(await statusOf(tab)).toBe('logged-in');
+      const session = await t.prisma.session.findFirstOrThrow({ where: { user: { email } } });
+      expect(await t.prisma.refreshToken.count({ where: { sessionId: session.id } })).toBe(1);
+
+      // What the browser does when an access cookie reaches its Max-Age: it forgets it.
+      await context.clearCookies({ name: '__Host-access' });
+      const refreshes: number[] = [];
+      tabs.forEach((tab, index) => tab.on('request', (request) => request.url().endsWith('/auth/refresh') && refreshes.push(index)));
+      const results = await Promise.all(tabs.map((tab) => callApi(tab)));
+      expect(refreshes).toHaveLength(1);
+
+      expect(results).toEqual(['true', 'true', 'true', 'true']);
+      for (const tab of tabs) expect(await statusOf(tab)).toBe('logged-in');
+      expect(await t.prisma.refreshToken.count({ where: { sessionId: session.id } })).toBe(2);
+      const fresh = await t.prisma.session.findUniqueOrThrow({ where: { id: session.id } });
+      expect(fresh.revokedAt).toBeNull();
+      expect(await t.prisma.auditEvent.count({ where: { sessionId: session.id, type: 'refresh_token_reuse_detected' } })).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+});
