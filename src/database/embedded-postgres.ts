@@ -78,7 +78,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     const { PGlite } = await import('@electric-sql/pglite');
     const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
     const db = await PGlite.create(directory);
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 20 });
+    // One connection at a time: the server confuses the messages of connections that talk at once.
+    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 1 });
     await server.start();
     const url = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
     writeFileSync(lockPath, JSON.stringify({ pid: process.pid, url } satisfies LockFile), { mode: 0o600 });
