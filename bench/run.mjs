@@ -327,7 +327,7 @@ async function main() {
     await pool.query('TRUNCATE refresh_tokens, sessions');
     const sweep = [];
     for (const size of plan.sweep) {
-      const fresh = quick ? 10_000 : 20_000;
+      const fresh = Math.min(quick ? 10_000 : 20_000, size / 2);
       const filled = await fillRefreshTokens(pool, userId, size - fresh, (have) => log(`  refresh_tokens: ${have} rows`));
       const tokens = await insertFreshTokens(pool, userId, fresh);
       await settle(pool);
