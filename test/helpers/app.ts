@@ -36,8 +36,6 @@ export interface TestOptions {
   database?: TestDatabase;
   /** Keep the system clock (browser tests, where the browser's clock is real too). */
   realClock?: boolean;
-  /** Listen on this host (default 127.0.0.1). */
-  host?: string;
 }
 
 async function compile(options: TestOptions) {
@@ -59,11 +57,8 @@ async function compile(options: TestOptions) {
   return { database, config, clock, module, logs, logger, ownsDatabase: !options.database };
 }
 
-/** The whole module graph against a fresh database, without HTTP: for integration tests of services. */
-export async function startTestContext(options: TestOptions = {}): Promise<TestContext> {
-  const { database, config, clock, module, logs, logger, ownsDatabase } = await compile(options);
-  module.useLogger(new PinoNestLogger(logger));
-  await module.init();
+function context(compiled: Awaited<ReturnType<typeof compile>>, shutdown: () => Promise<void>): TestContext {
+  const { database, config, clock, module, logs, ownsDatabase } = compiled;
   return {
     config,
     clock,
@@ -72,34 +67,30 @@ export async function startTestContext(options: TestOptions = {}): Promise<TestC
     database,
     prisma: module.get(PrismaService),
     async close() {
-      await module.close();
+      await shutdown();
       if (ownsDatabase) await database.drop();
     },
   };
 }
 
+/** The whole module graph against a fresh database, without HTTP: for integration tests of services. */
+export async function startTestContext(options: TestOptions = {}): Promise<TestContext> {
+  const compiled = await compile(options);
+  compiled.module.useLogger(new PinoNestLogger(compiled.logger));
+  await compiled.module.init();
+  return context(compiled, () => compiled.module.close());
+}
+
 /** The real HTTP stack on an ephemeral port: for e2e tests with real cookies. */
 export async function startTestApp(options: TestOptions = {}): Promise<TestApp> {
-  const { database, config, clock, module, logs, logger, ownsDatabase } = await compile(options);
+  const compiled = await compile(options);
+  const { config, module, logger } = compiled;
   const app = module.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), {
     ...NEST_APP_OPTIONS,
     logger: new PinoNestLogger(logger),
   });
   await configureApp(app, config, logger);
-  await app.listen(0, options.host ?? '127.0.0.1');
+  await app.listen(0, '127.0.0.1');
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  return {
-    app,
-    baseUrl,
-    config,
-    clock,
-    module,
-    logs,
-    database,
-    prisma: module.get(PrismaService),
-    async close() {
-      await app.close();
-      if (ownsDatabase) await database.drop();
-    },
-  };
+  return { ...context(compiled, () => app.close()), app, baseUrl };
 }
