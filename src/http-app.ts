@@ -84,7 +84,8 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     credentials: true,
     methods: ['GET', 'POST', 'DELETE'],
     allowedHeaders: ['content-type', config.http.csrfHeader, 'authorization', 'x-request-id'],
-    exposedHeaders: ['x-request-id', 'retry-after'],
+    // Date: the SPA client measures token lifetimes on the server's clock.
+    exposedHeaders: ['x-request-id', 'retry-after', 'date'],
     maxAge: 600,
   });
 

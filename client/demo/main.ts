@@ -43,7 +43,7 @@ async function loadSessions(): Promise<void> {
       end.textContent = 'Log out this session';
       end.addEventListener('click', async () => {
         await auth.fetch(`/auth/sessions/${session.id}`, { method: 'DELETE' });
-        if (session.current) await auth.logout();
+        if (session.current) await auth.logout().catch(() => undefined);
         else await loadSessions();
       });
       item.append(end);
@@ -69,7 +69,11 @@ $('call-api').addEventListener('click', async () => {
   result.textContent = response.ok ? `OK at ${new Date().toLocaleTimeString()}` : `Refused (${response.status})`;
 });
 
-$('logout').addEventListener('click', () => void auth.logout());
+$('logout').addEventListener('click', () => {
+  auth.logout().catch(() => {
+    $('api-result').textContent = 'Could not log out; try again.';
+  });
+});
 
 auth.subscribe((state) => {
   render(state);

@@ -54,13 +54,21 @@ interface TokenResponse {
   accessTokenExpiresAt: string;
 }
 
+/** The token's remaining lifetime by the server's own clock (its Date header), so that browser clock skew does not matter. */
+function remainingLifetime(body: TokenResponse, response: Response): number {
+  const serverNow = Date.parse(response.headers.get('date') ?? '') || Date.now();
+  return Date.parse(body.accessTokenExpiresAt) - serverNow;
+}
+
+/** Between tabs of one browser, expiries travel as deadlines on that browser's clock. */
 type Message =
-  | { type: 'refreshed'; user: AuthUser; accessTokenExpiresAt: string }
-  | { type: 'logged-in'; user: AuthUser; accessTokenExpiresAt: string }
+  | { type: 'refreshed'; user: AuthUser; accessTokenExpiresAt: string; localDeadline: number }
+  | { type: 'logged-in'; user: AuthUser; accessTokenExpiresAt: string; localDeadline: number }
   | { type: 'logged-out'; reason: LogoutReason }
   | { type: 'refresh-claim'; tab: string; at: number };
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const MIN_REFRESH_DELAY_MS = 1_000;
 const SESSION_OVER: Record<string, LogoutReason> = {
   session_revoked: 'revoked',
   session_expired: 'expired',
@@ -113,27 +121,45 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return fetch(`${baseUrl}${path}`, { ...init, method, headers, credentials: 'include' });
   }
 
-  /** Refresh at 80 % of the remaining lifetime (at most a minute early), minus up to 10 % jitter so tabs do not collide. */
-  function schedule(expiresAt: Date): void {
+  /**
+   * Refresh at 80 % of the remaining lifetime (at most a minute early), minus
+   * up to 10 % jitter so tabs do not collide. `remainingMs` is measured on the
+   * server's clock, so a browser clock that is off does not shift it; the
+   * floor keeps a confused server answer from turning into a loop.
+   */
+  function schedule(remainingMs: number): void {
     clearTimeout(timer);
-    const remaining = expiresAt.getTime() - Date.now();
-    const lead = Math.min(60_000, remaining * 0.2);
-    const jitter = Math.random() * remaining * 0.1;
-    timer = setTimeout(() => void refresh().catch(() => undefined), Math.max(0, remaining - lead - jitter));
+    const lead = Math.min(60_000, remainingMs * 0.2);
+    const jitter = Math.random() * remainingMs * 0.1;
+    timer = setTimeout(() => void refresh().catch(() => undefined), Math.max(MIN_REFRESH_DELAY_MS, remainingMs - lead - jitter));
   }
 
-  /** `fresh`: this tab just obtained new tokens (login or refresh), so the shared stamp changes. */
-  function loggedIn(user: AuthUser, accessTokenExpiresAt: string, fresh: boolean): void {
-    const expiresAt = new Date(accessTokenExpiresAt);
+  function retryLater(afterMs: number): void {
+    clearTimeout(timer);
+    timer = setTimeout(() => void refresh().catch(() => undefined), Math.max(5_000, afterMs));
+  }
+
+  /**
+   * `localDeadline`: when the access token expires, on this browser's clock.
+   * `fresh`: this tab just obtained new tokens (login or refresh), so the shared stamp changes.
+   */
+  function loggedIn(user: AuthUser, accessTokenExpiresAt: string, localDeadline: number, fresh: boolean): void {
     if (fresh) {
       try {
-        localStorage.setItem(storageKey, JSON.stringify({ accessTokenExpiresAt, stamp: `${Date.now()}:${tab}` }));
+        localStorage.setItem(storageKey, JSON.stringify({ accessTokenExpiresAt, localDeadline, stamp: `${Date.now()}:${tab}` }));
       } catch {
         // Storage may be unavailable (private mode); the channel still carries the news.
       }
     }
-    setState({ status: 'logged-in', user, accessTokenExpiresAt: expiresAt });
-    schedule(expiresAt);
+    setState({ status: 'logged-in', user, accessTokenExpiresAt: new Date(accessTokenExpiresAt) });
+    schedule(localDeadline - Date.now());
+  }
+
+  /** Accepts a login, refresh or /auth/me answer; returns the local deadline it implies. */
+  function accept(body: TokenResponse, response: Response, fresh: boolean): number {
+    const localDeadline = Date.now() + remainingLifetime(body, response);
+    loggedIn(body.user, body.accessTokenExpiresAt, localDeadline, fresh);
+    return localDeadline;
   }
 
   function loggedOut(reason: LogoutReason, tell: boolean): void {
@@ -147,7 +173,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     if (tell) post({ type: 'logged-out', reason });
   }
 
-  function shared(): { accessTokenExpiresAt: string; stamp: string } | undefined {
+  function shared(): { accessTokenExpiresAt: string; localDeadline: number; stamp: string } | undefined {
     try {
       return JSON.parse(localStorage.getItem(storageKey) ?? 'null') ?? undefined;
     } catch {
@@ -163,22 +189,21 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   async function doRefresh(knownStamp: string | undefined): Promise<void> {
     const latest = shared();
     if (latest && latest.stamp !== knownStamp && state.status === 'logged-in') {
-      loggedIn(state.user, latest.accessTokenExpiresAt, false);
+      loggedIn(state.user, latest.accessTokenExpiresAt, latest.localDeadline, false);
       return;
     }
     let response: Response;
     try {
       response = await request('/auth/refresh', { method: 'POST' });
     } catch (error) {
-      // The network, not the session, failed: try again soon, once.
-      clearTimeout(timer);
-      timer = setTimeout(() => void refresh().catch(() => undefined), 5_000);
+      // The network, not the session, failed: try again a little later.
+      retryLater(5_000);
       throw error;
     }
     if (response.ok) {
       const body = (await response.json()) as TokenResponse;
-      loggedIn(body.user, body.accessTokenExpiresAt, true);
-      post({ type: 'refreshed', user: body.user, accessTokenExpiresAt: body.accessTokenExpiresAt });
+      const localDeadline = accept(body, response, true);
+      post({ type: 'refreshed', user: body.user, accessTokenExpiresAt: body.accessTokenExpiresAt, localDeadline });
       return;
     }
     const code = await errorCode(response);
@@ -188,6 +213,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       loggedOut(reason, reason !== 'no-session');
       throw new RefreshFailed(code);
     }
+    // Busy or rate limited: not an end of session; come back when the server says.
+    retryLater(Number(response.headers.get('retry-after') ?? 0) * 1000);
     throw new RefreshFailed(`refresh answered ${response.status}`);
   }
 
@@ -198,9 +225,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     await new Promise((resolve) => setTimeout(resolve, 150));
     const other = peerClaim;
     if (other && Date.now() - other.at < 5_000 && (other.at < claim.at || (other.at === claim.at && other.tab < tab))) {
-      // Another tab refreshes; its 'refreshed' message will reschedule us. If it never comes, the timer retries.
+      // Another tab refreshes; wait for its outcome, and do it ourselves if none comes.
+      const knownStamp = shared()?.stamp;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
-      return;
+      if (shared()?.stamp !== knownStamp) return;
     }
     await work();
   }
@@ -218,11 +246,13 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   }
 
   async function apiFetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const stampBefore = shared()?.stamp;
     const response = await request(path, init);
     if (response.status !== 401) return response;
     const code = await errorCode(response);
     if (code && SESSION_OVER[code]) {
-      loggedOut(SESSION_OVER[code], true);
+      // A late answer about a session that another tab has since replaced is no news.
+      if (shared()?.stamp === stampBefore) loggedOut(SESSION_OVER[code], true);
       return response;
     }
     if (!code || !NEEDS_REFRESH.has(code) || state.status === 'logged-out') return response;
@@ -242,7 +272,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       if (state.status !== 'logged-out') loggedOut(message.reason, false);
     } else {
       // 'refreshed' or 'logged-in': the cookies are shared, so adopting the expiry is all there is to do.
-      loggedIn(message.user, message.accessTokenExpiresAt, false);
+      peerClaim = undefined;
+      loggedIn(message.user, message.accessTokenExpiresAt, message.localDeadline, false);
     }
   });
 
@@ -260,8 +291,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       try {
         const response = await apiFetch('/auth/me');
         if (response.ok) {
-          const body = (await response.json()) as TokenResponse;
-          loggedIn(body.user, body.accessTokenExpiresAt, false);
+          accept((await response.json()) as TokenResponse, response, false);
         } else if (state.status !== 'logged-out') {
           loggedOut('no-session', false);
         }
@@ -278,17 +308,18 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         throw Object.assign(new Error(code), { code, status: response.status });
       }
       const body = (await response.json()) as TokenResponse;
-      loggedIn(body.user, body.accessTokenExpiresAt, true);
-      post({ type: 'logged-in', user: body.user, accessTokenExpiresAt: body.accessTokenExpiresAt });
+      const localDeadline = accept(body, response, true);
+      post({ type: 'logged-in', user: body.user, accessTokenExpiresAt: body.accessTokenExpiresAt, localDeadline });
       return body.user;
     },
 
+    /** Logged out only when the server says so: after a network error or a 5xx the session may well be alive. */
     async logout() {
-      try {
-        await request('/auth/logout', { method: 'POST' });
-      } finally {
-        loggedOut('logout', true);
+      const response = await request('/auth/logout', { method: 'POST' });
+      if (response.status !== 204 && response.status !== 401) {
+        throw Object.assign(new Error((await errorCode(response)) ?? `http_${response.status}`), { status: response.status });
       }
+      loggedOut('logout', true);
     },
 
     async me() {

@@ -74,7 +74,11 @@ function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** pg-pool gives up waiting for a free connection with this message and no code. */
+const POOL_TIMEOUT = 'timeout exceeded when trying to connect';
+
 function isTransientDatabaseError(error: unknown): boolean {
+  if (error instanceof Error && error.message === POOL_TIMEOUT) return true;
   for (const code of [errorCode(error), driverCode(error)]) {
     if (code && TRANSIENT_DATABASE_CODES.has(code)) return true;
   }

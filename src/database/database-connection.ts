@@ -23,9 +23,7 @@ export async function openDatabase(config: AppConfig): Promise<DatabaseConnectio
     url = server.url;
     close = () => server.stop();
     logger.warn({
-      msg: server.owned
-        ? 'using the embedded DEVELOPMENT database (PGlite); set DATABASE_URL for anything else'
-        : 'connected to the embedded DEVELOPMENT database that another process of this service serves',
+      msg: 'using the embedded DEVELOPMENT database (PGlite); set DATABASE_URL for anything else',
       dataDir: resolve(config.database.dataDir),
       address: new URL(url).host,
     });

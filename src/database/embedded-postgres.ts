@@ -1,19 +1,27 @@
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export interface EmbeddedPostgres {
   url: string;
-  /** False when another process serves the data folder and we only connected to it. */
-  owned: boolean;
   stop(): Promise<void>;
 }
 
 interface LockFile {
   pid: number;
-  /** Written once the owner listens. */
-  url?: string;
 }
+
+export class EmbeddedDatabaseBusy extends Error {
+  constructor(dataDir: string, pid: number) {
+    super(
+      `the embedded database in ${dataDir} is open in process ${pid} (npm start?). ` +
+        'PGlite serves one process at a time: stop that process first, or set DATABASE_URL to a PostgreSQL server',
+    );
+    this.name = 'EmbeddedDatabaseBusy';
+  }
+}
+
+/** Folders this process has open: a second open from here would be a second PGlite on one folder. */
+const openHere = new Set<string>();
 
 function isAlive(pid: number): boolean {
   try {
@@ -33,67 +41,72 @@ function readLock(lockPath: string): LockFile | undefined {
 }
 
 /**
- * Becomes the owner of the data folder (true), or finds the live owner's
- * address (a string). A lock left by a dead process is removed.
+ * Takes the folder's lock, or names the live process that holds it. A lock
+ * left by a dead process (or by an earlier life of our own pid, after a
+ * restart in a container) is moved aside atomically before it is removed, so
+ * that two starters cannot both take it over.
  */
-async function claimOrFindOwner(lockPath: string): Promise<true | string> {
-  for (let attempt = 0; attempt < 300; attempt++) {
+function takeLock(lockPath: string, dataDir: string): void {
+  for (let attempt = 0; attempt < 10; attempt++) {
     try {
       writeFileSync(lockPath, JSON.stringify({ pid: process.pid } satisfies LockFile), { flag: 'wx', mode: 0o600 });
-      return true;
+      return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const lock = readLock(lockPath);
-    if (lock && isAlive(lock.pid)) {
-      if (lock.url) return lock.url;
-    } else if (lock) {
-      unlinkSync(lockPath);
-      continue;
+    const holder = readLock(lockPath);
+    if (holder && holder.pid !== process.pid && isAlive(holder.pid)) throw new EmbeddedDatabaseBusy(dataDir, holder.pid);
+    const aside = `${lockPath}.stale-${process.pid}`;
+    try {
+      renameSync(lockPath, aside);
+      unlinkSync(aside);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    await sleep(100);
   }
-  throw new Error(`the embedded database lock ${lockPath} is held but its owner never started; remove the file if no process uses it`);
+  throw new Error(`could not take the embedded database lock ${lockPath}`);
 }
 
 /**
  * PostgreSQL compiled to WebAssembly (PGlite), served on the wire protocol so
  * that Prisma and the migrator connect to it as to any server. Development
- * only: it has one backend, so connections take turns.
- *
- * Two PGlite instances on one folder corrupt it, so the folder has one owner
- * (a lock file with its pid and address). Another process (the CLI while
- * `npm start` runs, or a second server) connects to the owner instead.
+ * only: it has one backend, its server mixes up the messages of connections
+ * that talk at once (so the service keeps one), and two PGlite instances on
+ * one folder corrupt it (so the folder has one owner process, by lock file).
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedPostgres> {
-  const directory = resolve(dataDir, 'pglite');
-  const lockPath = join(resolve(dataDir), 'pglite.lock');
+  const folder = resolve(dataDir);
+  const directory = join(folder, 'pglite');
+  const lockPath = join(folder, 'pglite.lock');
   mkdirSync(directory, { recursive: true, mode: 0o700 });
+  if (openHere.has(folder)) throw new EmbeddedDatabaseBusy(folder, process.pid);
+  takeLock(lockPath, folder);
+  openHere.add(folder);
 
-  const claim = await claimOrFindOwner(lockPath);
-  if (claim !== true) return { url: claim, owned: false, stop: async () => {} };
-
+  const release = () => {
+    openHere.delete(folder);
+    unlinkSync(lockPath);
+  };
+  // Loaded lazily: production never pays for the WebAssembly build.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  let db: InstanceType<typeof PGlite> | undefined;
   try {
-    // Loaded lazily: production never pays for the WebAssembly build.
-    const { PGlite } = await import('@electric-sql/pglite');
-    const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-    const db = await PGlite.create(directory);
-    // One connection at a time: the server confuses the messages of connections that talk at once.
+    db = await PGlite.create(directory);
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 1 });
     await server.start();
-    const url = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
-    writeFileSync(lockPath, JSON.stringify({ pid: process.pid, url } satisfies LockFile), { mode: 0o600 });
+    const opened = db;
     return {
-      url,
-      owned: true,
+      url: `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`,
       async stop() {
         await server.stop();
-        await db.close();
-        unlinkSync(lockPath);
+        await opened.close();
+        release();
       },
     };
   } catch (error) {
-    unlinkSync(lockPath);
+    await db?.close().catch(() => undefined);
+    release();
     throw error;
   }
 }

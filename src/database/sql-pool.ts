@@ -17,8 +17,10 @@ export class SqlPool extends pg.Pool {
       // The embedded database has one backend, and its wire-protocol server mixes up
       // the messages of connections that talk at once: one connection, queued, is safe.
       max: connection.embedded ? 1 : config.database.poolSize,
-      // ...and it accepts one connection in all: give it back soon when idle, so that the CLI can get in.
-      idleTimeoutMillis: connection.embedded ? 1_000 : 10_000,
+      // ...and it accepts only that one: keep it rather than race a reconnect against the server's bookkeeping.
+      idleTimeoutMillis: connection.embedded ? 0 : 10_000,
+      // Waiting for a free connection is bounded too (503 after it, like any contention).
+      connectionTimeoutMillis: 10_000,
       // A request never waits on a lock or a statement for ever: it fails as 503 instead.
       lock_timeout: 10_000,
       statement_timeout: 15_000,

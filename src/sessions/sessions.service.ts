@@ -59,6 +59,8 @@ export interface RevocationFeed {
 /** Tokens are checked by peers whose clocks may run a little behind ours. */
 const REVOCATION_MARGIN_SECONDS = 120;
 const MAX_FEED_ENTRIES = 5000;
+/** Longer than a revocation can take to commit (pool wait plus lock_timeout). */
+const FEED_OVERLAP_MS = 30_000;
 
 /** A user sees at most this many of their own sessions, newest first. */
 const MAX_LISTED_SESSIONS = 100;
@@ -212,10 +214,14 @@ export class SessionsService {
     const from = since && since > windowStart ? since : windowStart;
     const rows = await this.sessions.listRevokedSince(from, MAX_FEED_ENTRIES);
     const complete = rows.length < MAX_FEED_ENTRIES;
+    const last = rows.at(-1)?.revokedAt;
     return {
       revoked: rows.map((row) => ({ sid: row.id, revokedAt: row.revokedAt! })),
-      // Resume from the last entry when truncated, else from now.
-      next: complete ? now : rows.at(-1)!.revokedAt!,
+      // revoked_at is stamped before the revocation commits, so a poll can miss
+      // a row that commits a little later with an earlier stamp: the next poll
+      // starts FEED_OVERLAP back (pollers de-duplicate by sid). A truncated page
+      // resumes just before its last stamp, so rows sharing it are not skipped.
+      next: complete || !last ? new Date(now.getTime() - FEED_OVERLAP_MS) : new Date(last.getTime() - 1),
       complete,
       windowSeconds,
     };
@@ -246,15 +252,17 @@ export class SessionsService {
   }
 
   private async revoke(userId: string, sessionId: string, reason: string, client: ClientInfo): Promise<void> {
-    const revoked = await this.sessions.revokeSession(sessionId, reason, this.clock.now(), {
-      type: AUDIT.logout,
-      userId,
-      sessionId,
-      actor: userId,
-      ip: client.ip,
-      userAgent: client.userAgent,
-    });
-    this.checks.forgetSession(sessionId);
+    // Forget even if the answer to a committed revocation was lost on the way back.
+    const revoked = await this.sessions
+      .revokeSession(sessionId, reason, this.clock.now(), {
+        type: AUDIT.logout,
+        userId,
+        sessionId,
+        actor: userId,
+        ip: client.ip,
+        userAgent: client.userAgent,
+      })
+      .finally(() => this.checks.forgetSession(sessionId));
     if (revoked) this.logger.log({ msg: 'session revoked', event: AUDIT.logout, userId, sessionId });
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { MIGRATIONS_DIR } from '../../src/database/database-connection.js';
-import { startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
+import { EmbeddedDatabaseBusy, startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import { migrate, readMigrations } from '../../src/database/migrator.js';
 
 const dirs: string[] = [];
@@ -22,31 +22,32 @@ async function count(url: string, sql: string): Promise<number> {
   }
 }
 
-test('the embedded database migrates, has one owner, lets a second process connect, and keeps its data', async () => {
+test('the embedded database migrates, keeps its data, and opens in one process at a time', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'embedded-'));
   dirs.push(dataDir);
-  const owner = await startEmbeddedPostgres(dataDir, 0);
-  expect(owner.owned).toBe(true);
+  const lock = join(dataDir, 'pglite.lock');
   const migrations = readMigrations(MIGRATIONS_DIR);
+
+  const owner = await startEmbeddedPostgres(dataDir, 0);
   expect((await migrate(owner.url, migrations)).applied).toHaveLength(migrations.length);
-
-  // A second start on the same folder (the CLI while the server runs) must not open it again.
-  const guest = await startEmbeddedPostgres(dataDir, 0);
-  expect(guest).toMatchObject({ owned: false, url: owner.url });
-  expect(await count(guest.url, 'SELECT count(*)::int AS n FROM _prisma_migrations')).toBe(migrations.length);
-  await guest.stop();
-  expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(true);
-
+  // A second PGlite on the folder would corrupt it: refused, even from this process.
+  await expect(startEmbeddedPostgres(dataDir, 0)).rejects.toBeInstanceOf(EmbeddedDatabaseBusy);
+  expect(await count(owner.url, 'SELECT count(*)::int AS n FROM _prisma_migrations')).toBe(migrations.length);
   await owner.stop();
-  expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(false);
+  expect(existsSync(lock)).toBe(false);
 
-  // A lock left by a process that died is taken over; the data survived.
-  writeFileSync(join(dataDir, 'pglite.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, url: 'postgresql://nowhere' }));
-  const again = await startEmbeddedPostgres(dataDir, 0);
-  try {
-    expect(again.owned).toBe(true);
-    expect((await migrate(again.url, migrations)).applied).toEqual([]);
-  } finally {
-    await again.stop();
+  // Held by another live process (pid 1 always is): refused, naming it.
+  writeFileSync(lock, JSON.stringify({ pid: 1 }));
+  await expect(startEmbeddedPostgres(dataDir, 0)).rejects.toThrow(/open in process 1\b/);
+
+  // Left by a dead process, or by an earlier life of our own pid: taken over; the data survived.
+  for (const pid of [2 ** 22 + 12345, process.pid]) {
+    writeFileSync(lock, JSON.stringify({ pid }));
+    const again = await startEmbeddedPostgres(dataDir, 0);
+    try {
+      expect((await migrate(again.url, migrations)).applied).toEqual([]);
+    } finally {
+      await again.stop();
+    }
   }
 });
