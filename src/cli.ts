@@ -53,6 +53,8 @@ async function main([name, ...args]: string[]): Promise<number> {
   }
   const { config } = loadConfig();
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
+    // Let startup errors reach main()'s handler, which says them in one line.
+    abortOnError: false,
     logger: new PinoNestLogger(createRootLogger(config.log.level === 'info' ? 'warn' : config.log.level)),
   });
   try {

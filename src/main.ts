@@ -22,6 +22,8 @@ async function bootstrap(): Promise<void> {
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(config), {
     ...NEST_APP_OPTIONS,
+    // Startup errors reach bootstrap()'s handler, which logs them once and exits 1.
+    abortOnError: false,
     logger: new PinoNestLogger(root),
   });
   await configureApp(app, config, root);
