@@ -187,6 +187,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
    * that outcome instead of rotating again.
    */
   async function doRefresh(knownStamp: string | undefined): Promise<void> {
+    // Another tab ended the session while this one waited for the lock: nothing to refresh.
+    if (state.status === 'logged-out') throw new RefreshFailed('logged out');
     const latest = shared();
     if (latest && latest.stamp !== knownStamp && state.status === 'logged-in') {
       loggedIn(state.user, latest.accessTokenExpiresAt, latest.localDeadline, false);
@@ -233,8 +235,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     await work();
   }
 
-  function refresh(): Promise<void> {
-    const knownStamp = shared()?.stamp;
+  /** `knownStamp`: the shared stamp when the caller decided it needs new tokens (default: now). */
+  function refresh(knownStamp: string | undefined = shared()?.stamp): Promise<void> {
     inFlight ??= (async () => {
       const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
       if (locks) await locks.request(`${name}:refresh`, () => doRefresh(knownStamp));
@@ -256,10 +258,14 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       return response;
     }
     if (!code || !NEEDS_REFRESH.has(code) || state.status === 'logged-out') return response;
-    try {
-      await refresh();
-    } catch {
-      return response;
+    // Measured against the stamp from before the request: if another tab refreshed
+    // while it was under way, the retry needs no refresh of its own.
+    if (shared()?.stamp === stampBefore) {
+      try {
+        await refresh(stampBefore);
+      } catch {
+        return response;
+      }
     }
     return request(path, init);
   }
