@@ -47,13 +47,13 @@ export class SessionCheckCache {
     this.live?.set(sessionId, session);
   }
 
-  /** Called after the revocation committed. */
+  /** Called by the repository once a revocation is over (committed, or its answer lost). */
   forgetSession(sessionId: string): void {
     this.ended?.set(sessionId, true);
     this.live?.delete(sessionId);
   }
 
-  /** Called after the revocation committed. */
+  /** Called by the repository once a revocation is over (committed, or its answer lost). */
   forgetUser(userId: string): void {
     if (!this.live) return;
     this.ended?.set(userId, true);

@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 import { Clock } from '../common/clock.js';
 import type { ClientInfo } from './client-info.js';
-import { SessionCheckCache } from './session-check-cache.js';
 import { type AuditFilter, type SessionFilter, SessionsRepository } from './sessions.repository.js';
 
 export const ADMIN_AUDIT = {
@@ -18,7 +17,6 @@ export class SessionsAdminService {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly clock: Clock,
-    private readonly checks: SessionCheckCache,
   ) {}
 
   listSessions(filter: SessionFilter) {
@@ -41,7 +39,6 @@ export class SessionsAdminService {
       ip: client.ip,
       userAgent: client.userAgent,
     });
-    this.checks.forgetSession(sessionId);
     this.logger.log({ msg: 'session revoked by an admin', event: ADMIN_AUDIT.revokeSession, sessionId, actorId, changed: revoked });
     return revoked;
   }
@@ -54,7 +51,6 @@ export class SessionsAdminService {
       ip: client.ip,
       userAgent: client.userAgent,
     });
-    this.checks.forgetUser(userId);
     this.logger.log({ msg: "user's sessions revoked by an admin", event: ADMIN_AUDIT.revokeUser, userId, actorId, sessions: count });
     return count;
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Prisma } from '../database/generated/client.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { SqlPool } from '../database/sql-pool.js';
+import { SessionCheckCache } from './session-check-cache.js';
 
 export interface NewToken {
   id: string;
@@ -125,6 +126,7 @@ export class SessionsRepository {
   constructor(
     private readonly prisma: PrismaService,
     private readonly pool: SqlPool,
+    private readonly checks: SessionCheckCache,
   ) {}
 
   async createSession(session: NewSession, audit: AuditEntry): Promise<void> {
@@ -253,8 +255,19 @@ export class SessionsRepository {
   /**
    * Ends a family for good: the session and every token in it. Returns false
    * when it was already revoked (the audit entry is then not repeated).
+   * Every revocation passes here or through revokeAllForUser, so these two
+   * also drop this instance's cached session checks, even when the answer to
+   * a committed revocation is lost on its way back.
    */
   async revokeSession(sessionId: string, reason: string, now: Date, audit: AuditEntry): Promise<boolean> {
+    try {
+      return await this.revokeSessionRows(sessionId, reason, now, audit);
+    } finally {
+      this.checks.forgetSession(sessionId);
+    }
+  }
+
+  private revokeSessionRows(sessionId: string, reason: string, now: Date, audit: AuditEntry): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
       const revoked = await tx.session.updateMany({
         where: { id: sessionId, revokedAt: null },
@@ -268,6 +281,14 @@ export class SessionsRepository {
 
   /** Every live family of a user; returns how many were revoked. */
   async revokeAllForUser(userId: string, reason: string, now: Date, audit: AuditEntry): Promise<number> {
+    try {
+      return await this.revokeUserRows(userId, reason, now, audit);
+    } finally {
+      this.checks.forgetUser(userId);
+    }
+  }
+
+  private revokeUserRows(userId: string, reason: string, now: Date, audit: AuditEntry): Promise<number> {
     return this.prisma.$transaction(async (tx) => {
       // Locked in id order, as every family-wide change locks sessions first,
       // so that two of these for one user never deadlock.

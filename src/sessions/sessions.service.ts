@@ -193,7 +193,6 @@ export class SessionsService {
       ip: client.ip,
       userAgent: client.userAgent,
     });
-    this.checks.forgetUser(userId);
     this.logger.log({ msg: 'all sessions revoked', event: AUDIT.logoutAll, userId, sessions: count });
     return count;
   }
@@ -252,17 +251,14 @@ export class SessionsService {
   }
 
   private async revoke(userId: string, sessionId: string, reason: string, client: ClientInfo): Promise<void> {
-    // Forget even if the answer to a committed revocation was lost on the way back.
-    const revoked = await this.sessions
-      .revokeSession(sessionId, reason, this.clock.now(), {
-        type: AUDIT.logout,
-        userId,
-        sessionId,
-        actor: userId,
-        ip: client.ip,
-        userAgent: client.userAgent,
-      })
-      .finally(() => this.checks.forgetSession(sessionId));
+    const revoked = await this.sessions.revokeSession(sessionId, reason, this.clock.now(), {
+      type: AUDIT.logout,
+      userId,
+      sessionId,
+      actor: userId,
+      ip: client.ip,
+      userAgent: client.userAgent,
+    });
     if (revoked) this.logger.log({ msg: 'session revoked', event: AUDIT.logout, userId, sessionId });
   }
 
@@ -295,7 +291,6 @@ export class SessionsService {
       userAgent: client.userAgent,
       data: { tokenId: presented.id },
     });
-    this.checks.forgetSession(session.id);
     if (revoked) {
       this.logger.warn({
         msg: 'refresh token reuse detected: family revoked',

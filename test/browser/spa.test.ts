@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { PASSWORD, uniqueEmail } from '../helpers/users.js';
@@ -41,22 +41,23 @@ let browser: Browser;
 let demo: Server;
 let demoOrigin: string;
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
-
 async function serveDemo(): Promise<void> {
   const { buildClient } = (await import(resolve('client/build.mjs'))) as { buildClient: () => Promise<string> };
-  const root = await buildClient();
-  demo = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://x').pathname;
-    const file = join(root, path === '/' ? 'index.html' : path.slice(1));
-    if (!file.startsWith(root) || !existsSync(file)) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  await new Promise<void>((done) => demo.listen(0, '127.0.0.1', done));
+  const { serveDirectory } = (await import(resolve('client/serve-demo.mjs'))) as {
+    serveDirectory: (root: string, port: number) => Promise<Server>;
+  };
+  demo = await serveDirectory(await buildClient(), 0);
   demoOrigin = `http://localhost:${(demo.address() as AddressInfo).port}`;
+}
+
+/** A fresh browser profile (its own cookies and storage) for one test, closed whatever happens. */
+async function inNewContext(work: (context: BrowserContext) => Promise<void>): Promise<void> {
+  const context = await browser.newContext();
+  try {
+    await work(context);
+  } finally {
+    await context.close();
+  }
 }
 
 beforeAll(async () => {
@@ -129,9 +130,8 @@ describeInBrowser('the demo SPA with 4-second access tokens', () => {
   });
   afterAll(() => t?.close());
 
-  test('login, then a reload keeps the user logged in; page scripts see neither token', async () => {
-    const context = await browser.newContext();
-    try {
+  test('login, then a reload keeps the user logged in; page scripts see neither token', () =>
+    inNewContext(async (context) => {
       const email = await register(apiOrigin);
       const page = await openDemo(context, apiOrigin);
       expect(await statusOf(page)).toBe('logged-out');
@@ -151,14 +151,10 @@ describeInBrowser('the demo SPA with 4-second access tokens', () => {
 
       await page.screenshot({ path: join(ARTIFACTS, 'spa-logged-in.png'), fullPage: true });
       expect(existsSync(join(ARTIFACTS, 'spa-logged-in.png'))).toBe(true);
-    } finally {
-      await context.close();
-    }
-  });
+    }));
 
-  test('the access token expires while the page is open; the next call just works (proactive refresh)', async () => {
-    const context = await browser.newContext();
-    try {
+  test('the access token expires while the page is open; the next call just works (proactive refresh)', () =>
+    inNewContext(async (context) => {
       const email = await register(apiOrigin);
       const page = await openDemo(context, apiOrigin);
       await logIn(page, email);
@@ -171,14 +167,10 @@ describeInBrowser('the demo SPA with 4-second access tokens', () => {
       const session = await t.prisma.session.findFirstOrThrow({ where: { user: { email } } });
       expect(session.revokedAt).toBeNull();
       expect(await t.prisma.refreshToken.count({ where: { sessionId: session.id } })).toBeGreaterThanOrEqual(2);
-    } finally {
-      await context.close();
-    }
-  });
+    }));
 
-  test('logout in one tab: the others show the logged-out state within 2 s and their next call is refused', async () => {
-    const context = await browser.newContext();
-    try {
+  test('logout in one tab: the others show the logged-out state within 2 s and their next call is refused', () =>
+    inNewContext(async (context) => {
       const email = await register(apiOrigin);
       const first = await openDemo(context, apiOrigin);
       await logIn(first, email);
@@ -195,14 +187,10 @@ describeInBrowser('the demo SPA with 4-second access tokens', () => {
         const status = await page.evaluate(async (api) => (await fetch(`${api}/auth/me`, { credentials: 'include' })).status, apiOrigin);
         expect(status).toBe(401);
       }
-    } finally {
-      await context.close();
-    }
-  });
+    }));
 
-  test('a stolen refresh token replayed after the grace window revokes the family; the open tabs show it', async () => {
-    const context = await browser.newContext();
-    try {
+  test('a stolen refresh token replayed after the grace window revokes the family; the open tabs show it', () =>
+    inNewContext(async (context) => {
       const email = await register(apiOrigin);
       const pages = [await openDemo(context, apiOrigin)];
       await logIn(pages[0]!, email);
@@ -228,10 +216,7 @@ describeInBrowser('the demo SPA with 4-second access tokens', () => {
       expect(await pages[1]!.textContent('#status')).toMatch(/revoked|reused/);
       const session = await t.prisma.session.findFirstOrThrow({ where: { user: { email } } });
       expect(session.revokeReason).toBe('refresh_token_reused');
-    } finally {
-      await context.close();
-    }
-  });
+    }));
 });
 
 describeInBrowser('four tabs and one expiry (60-second tokens, expiry forced by dropping the cookie)', () => {
@@ -242,9 +227,8 @@ describeInBrowser('four tabs and one expiry (60-second tokens, expiry forced by 
   });
   afterAll(() => t?.close());
 
-  test('the four tabs call the API at once: all succeed, one rotation, session alive', async () => {
-    const context = await browser.newContext();
-    try {
+  test('the four tabs call the API at once: all succeed, one rotation, session alive', () =>
+    inNewContext(async (context) => {
       const email = await register(apiOrigin);
       const tabs = [await openDemo(context, apiOrigin)];
       await logIn(tabs[0]!, email);
@@ -266,8 +250,5 @@ describeInBrowser('four tabs and one expiry (60-second tokens, expiry forced by 
       const fresh = await t.prisma.session.findUniqueOrThrow({ where: { id: session.id } });
       expect(fresh.revokedAt).toBeNull();
       expect(await t.prisma.auditEvent.count({ where: { sessionId: session.id, type: 'refresh_token_reuse_detected' } })).toBe(0);
-    } finally {
-      await context.close();
-    }
-  });
+    }));
 });
