@@ -10,13 +10,14 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { RetentionModule } from './retention/retention.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CommonModule, DatabaseModule, AuthModule, AdminModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), CommonModule, DatabaseModule, AuthModule, AdminModule, HealthModule, RetentionModule],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         {

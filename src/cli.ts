@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
 import { createRootLogger, PinoNestLogger } from './common/logger.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
-import { PurgeService } from './sessions/purge.service.js';
+import { PurgeService } from './retention/retention.service.js';
 import { UsersService } from './users/users.service.js';
 
 const USAGE = `usage: node dist/cli.js <command>    (npm run cli -- <command>)

@@ -1,23 +1,22 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, type PipeTransform, Post, Query } from '@nestjs/common';
-import { AppError } from '../common/app-error.js';
+import { Body, Controller, Get, HttpCode, Param, type PipeTransform, Post, Query } from '@nestjs/common';
+import { AuditReader } from '../audit/audit.reader.js';
 import { Client, CurrentPrincipal, type Principal } from '../auth/principal.js';
-import { Roles } from '../auth/roles.guard.js';
-import type { ClientInfo } from '../sessions/client-info.js';
+import { toAdminSessionView } from '../auth/views/session.view.js';
+import { AppError } from '../common/app-error.js';
+import type { ClientInfo } from '../common/client-info.js';
+import { Roles } from '../common/route-policy.js';
+import { uuidParam } from '../common/uuid.js';
 import { SessionsAdminService } from '../sessions/sessions-admin.service.js';
 import { SigningKeysService } from '../tokens/signing-keys.service.js';
 import { AuditQuery, ListSessionsQuery, RotateKeysBody } from './admin.dto.js';
+import { toAuditEventView } from './audit-event.view.js';
 import { decodeSessionCursor, encodeSessionCursor } from './cursor.js';
 
-const uuidPipe = (field: string) =>
-  new ParseUUIDPipe({
-    exceptionFactory: () => AppError.invalidRequest(`${field}: must be a UUID`, [{ field, reason: 'must be a UUID' }]),
-  });
-
 /** Key ids are JWK thumbprints: base64url. */
-const kidPipe: PipeTransform<string, string> = {
+const kidParam: PipeTransform<string, string> = {
   transform(kid) {
     if (/^[A-Za-z0-9_-]{1,128}$/.test(kid)) return kid;
-    throw AppError.invalidRequest('kid: not a key id', [{ field: 'kid', reason: 'not a key id' }]);
+    throw AppError.invalidField('kid', 'not a key id');
   },
 };
 
@@ -28,6 +27,7 @@ export class AdminController {
   constructor(
     private readonly sessions: SessionsAdminService,
     private readonly keys: SigningKeysService,
+    private readonly audit: AuditReader,
   ) {}
 
   @Get('sessions')
@@ -41,28 +41,21 @@ export class AdminController {
     });
     const last = rows.at(-1);
     return {
-      sessions: rows.map((row) => ({
-        ...row,
-        createdAt: row.createdAt.toISOString(),
-        lastUsedAt: row.lastUsedAt.toISOString(),
-        idleExpiresAt: row.idleExpiresAt.toISOString(),
-        absoluteExpiresAt: row.absoluteExpiresAt.toISOString(),
-        revokedAt: row.revokedAt?.toISOString() ?? null,
-      })),
+      sessions: rows.map(toAdminSessionView),
       nextCursor: rows.length === limit && last ? encodeSessionCursor(last) : null,
     };
   }
 
   @Post('sessions/:id/revoke')
   @HttpCode(200)
-  async revokeSession(@Param('id', uuidPipe('id')) id: string, @CurrentPrincipal() admin: Principal, @Client() client: ClientInfo) {
+  async revokeSession(@Param('id', uuidParam('id')) id: string, @CurrentPrincipal() admin: Principal, @Client() client: ClientInfo) {
     const revoked = await this.sessions.revokeSession(id, admin.userId, client);
     return { sessionId: id, revoked };
   }
 
   @Post('users/:id/revoke-sessions')
   @HttpCode(200)
-  async revokeUserSessions(@Param('id', uuidPipe('id')) id: string, @CurrentPrincipal() admin: Principal, @Client() client: ClientInfo) {
+  async revokeUserSessions(@Param('id', uuidParam('id')) id: string, @CurrentPrincipal() admin: Principal, @Client() client: ClientInfo) {
     return { userId: id, revoked: await this.sessions.revokeUserSessions(id, admin.userId, client) };
   }
 
@@ -73,29 +66,22 @@ export class AdminController {
 
   @Post('keys/rotate')
   @HttpCode(200)
-  rotateKeys(@Body() body: RotateKeysBody, @CurrentPrincipal() admin: Principal) {
-    return this.keys.rotate(admin.userId, body.force ?? false);
+  rotateKeys(@Body() body: RotateKeysBody, @CurrentPrincipal() admin: Principal, @Client() client: ClientInfo) {
+    return this.keys.rotate({ id: admin.userId, client }, body.force ?? false);
   }
 
   @Post('keys/:kid/withdraw')
   @HttpCode(204)
-  async withdrawKey(@Param('kid', kidPipe) kid: string, @CurrentPrincipal() admin: Principal): Promise<void> {
-    await this.keys.withdraw(kid, admin.userId);
+  async withdrawKey(@Param('kid', kidParam) kid: string, @CurrentPrincipal() admin: Principal, @Client() client: ClientInfo): Promise<void> {
+    await this.keys.withdraw(kid, { id: admin.userId, client });
   }
 
   @Get('audit')
-  async audit(@Query() query: AuditQuery) {
-    const limit = query.limit ?? 100;
-    const events = await this.sessions.auditTrail({
-      userId: query.userId,
-      sessionId: query.sessionId,
-      type: query.type,
-      beforeId: query.cursor === undefined ? undefined : BigInt(query.cursor),
-      limit,
-    });
-    return {
-      events: events.map((event) => ({ ...event, id: event.id.toString(), occurredAt: event.occurredAt.toISOString() })),
-      nextCursor: events.length === limit ? events.at(-1)!.id.toString() : null,
-    };
+  async auditTrail(@Query() query: AuditQuery) {
+    const page = await this.audit.list(
+      { userId: query.userId, sessionId: query.sessionId, type: query.type, limit: query.limit ?? 100 },
+      query.cursor,
+    );
+    return { events: page.events.map(toAuditEventView), nextCursor: page.nextCursor };
   }
 }

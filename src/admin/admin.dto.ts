@@ -1,11 +1,16 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { canonicalUuid } from '../common/uuid.js';
 
 /** Query strings arrive as text; only canonical decimal integers become numbers, anything else fails validation. */
 const toInteger = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value);
 
+/** UUIDs in any case become the canonical lower-case form the service compares; anything else fails validation. */
+const toUuid = ({ value }: { value: unknown }) => canonicalUuid(value) ?? value;
+
 export class ListSessionsQuery {
   @IsOptional()
+  @Transform(toUuid)
   @IsUUID('all', { message: 'must be a UUID' })
   userId?: string;
 
@@ -29,10 +34,12 @@ export class ListSessionsQuery {
 
 export class AuditQuery {
   @IsOptional()
+  @Transform(toUuid)
   @IsUUID('all', { message: 'must be a UUID' })
   userId?: string;
 
   @IsOptional()
+  @Transform(toUuid)
   @IsUUID('all', { message: 'must be a UUID' })
   sessionId?: string;
 

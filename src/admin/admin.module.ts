@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { AdminController } from './admin.controller.js';
 
 @Module({
-  imports: [SessionsModule, TokensModule],
+  imports: [SessionsModule, TokensModule, AuditModule],
   controllers: [AdminController],
 })
 export class AdminModule {}

@@ -12,7 +12,7 @@ export function decodeSessionCursor(cursor: string): { createdAt: Date; id: stri
   // Only what encodeSessionCursor writes: a plausible date in its exact ISO form (the database rejects far years).
   const plausible = !Number.isNaN(date.getTime()) && date.getUTCFullYear() >= 1970 && date.getUTCFullYear() <= 9999;
   if (!isUuid(id) || !plausible || date.toISOString() !== createdAt) {
-    throw AppError.invalidRequest('cursor: must be the nextCursor of a previous page', [{ field: 'cursor', reason: 'not a cursor from this API' }]);
+    throw AppError.invalidField('cursor', 'must be the nextCursor of a previous page');
   }
   return { createdAt: date, id };
 }

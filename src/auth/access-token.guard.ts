@@ -1,52 +1,42 @@
-import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import jwt from 'jsonwebtoken';
 import { AppError } from '../common/app-error.js';
-import { IS_PUBLIC } from '../common/public.decorator.js';
+import { AppConfig } from '../config/app-config.js';
 import { invalidToken } from '../tokens/access-tokens.service.js';
-import { ACCESS_TOKEN_STRATEGY } from './access-token.strategy.js';
+import { ACCESS_TOKEN_STRATEGY, extractAccessToken } from './access-token.strategy.js';
 import type { Principal } from './principal.js';
 
-const OPTIONAL_ACCESS_TOKEN = 'auth:optionalAccessToken';
-
-/** The route works without an access token too (logout); a valid one is still read. */
-export const OptionalAccessToken = () => SetMetadata(OPTIONAL_ACCESS_TOKEN, true);
-
 /**
- * Global and deny-by-default: every route needs a valid access token of a
- * live session unless it is marked @Public().
+ * Runs passport with the access-token strategy and turns each way it can
+ * fail into a code of the error catalog. Called by the route guard.
  */
 @Injectable()
 export class AccessTokenGuard extends AuthGuard(ACCESS_TOKEN_STRATEGY) {
-  constructor(private readonly reflector: Reflector) {
+  constructor(private readonly config: AppConfig) {
     super();
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
-    if (!this.reflector.getAllAndOverride<boolean>(OPTIONAL_ACCESS_TOKEN, targets)) {
-      return (await super.canActivate(context)) as boolean;
+  /** `optional`: a route that works without a token (logout) still reads a valid one, and ignores a bad one. */
+  async authenticate(context: ExecutionContext, optional: boolean): Promise<void> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (extractAccessToken(request, this.config.cookies.accessName) === null) {
+      if (optional) return;
+      throw new AppError('authentication_required');
     }
     try {
       await super.canActivate(context);
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
+      if (!optional || !(error instanceof AppError)) throw error;
     }
-    return true;
   }
 
   override handleRequest<T = Principal>(error: unknown, principal: T | false, info: unknown): T {
     if (error) throw error;
     if (principal) return principal;
     if (info instanceof AppError) throw info;
-    const name = (info as { name?: string; message?: string } | undefined)?.name;
-    if (name === 'TokenExpiredError') {
-      throw AppError.unauthorized('token_expired', 'The access token has expired; refresh it.');
-    }
-    if ((info as Error | undefined)?.message === 'No auth token') {
-      throw AppError.unauthorized('authentication_required', 'An access token is required.');
-    }
+    if (info instanceof jwt.TokenExpiredError) throw new AppError('token_expired');
     throw invalidToken();
   }
 }

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-jwt';
 import { isUuid } from '../common/uuid.js';
 import { AppConfig } from '../config/app-config.js';
-import { SessionsService } from '../sessions/sessions.service.js';
+import { SessionCheck } from '../sessions/session-check.service.js';
 import { type AccessTokenClaims, AccessTokensService, invalidToken } from '../tokens/access-tokens.service.js';
 import { SIGNING_ALGORITHM } from '../tokens/signing-keys.service.js';
 import type { Principal } from './principal.js';
@@ -30,7 +30,7 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, ACCESS_TOKEN
   constructor(
     tokens: AccessTokensService,
     config: AppConfig,
-    private readonly sessions: SessionsService,
+    private readonly sessions: SessionCheck,
   ) {
     super({
       jwtFromRequest: (request: FastifyRequest) => extractAccessToken(request, config.cookies.accessName),
@@ -52,7 +52,7 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, ACCESS_TOKEN
     if (!isUuid(claims.sub) || !isUuid(claims.sid) || !isStringArray(claims.roles) || typeof claims.exp !== 'number') {
       throw invalidToken();
     }
-    const user = await this.sessions.activeSessionUser(claims.sid, claims.sub);
+    const user = await this.sessions.activeSessionOwner(claims.sid, claims.sub);
     return { userId: user.id, sessionId: claims.sid, roles: user.roles, user, accessTokenExpiresAt: new Date(claims.exp * 1000) };
   }
 }

@@ -1,20 +1,21 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public, UsesRefreshCookie } from '../common/public.decorator.js';
-import type { ClientInfo } from '../sessions/client-info.js';
+import type { ClientInfo } from '../common/client-info.js';
+import { OptionalAccessToken, Public, RateLimit, UsesRefreshCookie } from '../common/route-policy.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { SignInService } from '../sign-in/sign-in.service.js';
 import { UsersService } from '../users/users.service.js';
-import { OptionalAccessToken } from './access-token.guard.js';
-import { tokenResponse } from './auth.responses.js';
 import { AuthCookies } from './cookies.js';
 import { LoginDto, RegisterDto } from './credentials.dto.js';
 import { Client, CurrentPrincipal, OptionalPrincipal, type Principal } from './principal.js';
-import { RateLimit } from './rate-limit.guard.js';
+import { toTokensView } from './views/tokens.view.js';
+import { toUserView } from './views/user.view.js';
 
 @Controller('auth')
 export class AuthController {
   constructor(
     private readonly users: UsersService,
+    private readonly signIn: SignInService,
     private readonly sessions: SessionsService,
     private readonly cookies: AuthCookies,
   ) {}
@@ -24,8 +25,7 @@ export class AuthController {
   @Post('register')
   @HttpCode(201)
   async register(@Body() body: RegisterDto) {
-    const user = await this.users.register(body.email, body.password);
-    return { user: { id: user.id, email: user.email, roles: user.roles, createdAt: user.createdAt.toISOString() } };
+    return { user: toUserView(await this.users.register(body.email, body.password)) };
   }
 
   @Public()
@@ -33,9 +33,9 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   async login(@Body() body: LoginDto, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply) {
-    const issued = await this.sessions.login(body.email, body.password, client);
+    const issued = await this.signIn.login(body.email, body.password, client);
     this.cookies.setTokens(reply, issued);
-    return tokenResponse(issued);
+    return toTokensView(issued);
   }
 
   @Public()
@@ -44,9 +44,9 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   async refresh(@Req() request: FastifyRequest, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply) {
-    const issued = await this.sessions.refresh(this.cookies.readRefresh(request), client);
+    const issued = await this.signIn.refresh(this.cookies.readRefresh(request), client);
     this.cookies.setTokens(reply, issued);
-    return tokenResponse(issued);
+    return toTokensView(issued);
   }
 
   @OptionalAccessToken()
@@ -72,9 +72,8 @@ export class AuthController {
 
   @Get('me')
   me(@CurrentPrincipal() principal: Principal) {
-    const { user } = principal;
     return {
-      user: { id: user.id, email: user.email, roles: user.roles, createdAt: user.createdAt.toISOString() },
+      user: toUserView(principal.user),
       sessionId: principal.sessionId,
       accessTokenExpiresAt: principal.accessTokenExpiresAt.toISOString(),
     };

@@ -1,17 +1,18 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { ClientInfo } from '../sessions/client-info.js';
-import type { PublicUser } from '../users/user.js';
+import type { ClientInfo } from '../common/client-info.js';
+import type { SessionOwner } from '../sessions/family.js';
 
 /**
  * Who is calling: the session of a valid access token and its user as the
- * database has them now (set by the access-token guard, one query).
+ * database has them (set by the access-token guard; one query, or the
+ * session-check cache for SESSION_CHECK_CACHE_MS).
  */
 export interface Principal {
   userId: string;
   sessionId: string;
   roles: string[];
-  user: PublicUser;
+  user: SessionOwner;
   /** When the presented access token expires: the SPA schedules its refresh from it after a reload. */
   accessTokenExpiresAt: Date;
 }

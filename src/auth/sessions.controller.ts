@@ -1,14 +1,11 @@
-import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AppError } from '../common/app-error.js';
-import type { ClientInfo } from '../sessions/client-info.js';
+import type { ClientInfo } from '../common/client-info.js';
+import { uuidParam } from '../common/uuid.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { AuthCookies } from './cookies.js';
 import { Client, CurrentPrincipal, type Principal } from './principal.js';
-
-const sessionIdPipe = new ParseUUIDPipe({
-  exceptionFactory: () => AppError.invalidRequest('id: must be a UUID', [{ field: 'id', reason: 'must be a UUID' }]),
-});
+import { toOwnSessionView } from './views/session.view.js';
 
 @Controller('auth/sessions')
 export class SessionsController {
@@ -20,29 +17,17 @@ export class SessionsController {
   @Get()
   async list(@CurrentPrincipal() principal: Principal) {
     const sessions = await this.sessions.listActive(principal.userId);
-    return {
-      sessions: sessions.map((session) => ({
-        id: session.id,
-        current: session.id === principal.sessionId,
-        createdAt: session.createdAt.toISOString(),
-        lastUsedAt: session.lastUsedAt.toISOString(),
-        idleExpiresAt: session.idleExpiresAt.toISOString(),
-        absoluteExpiresAt: session.absoluteExpiresAt.toISOString(),
-        userAgent: session.userAgent,
-        ip: session.ip,
-      })),
-    };
+    return { sessions: sessions.map((session) => toOwnSessionView(session, principal.sessionId)) };
   }
 
   @Delete(':id')
   @HttpCode(204)
   async revoke(
-    @Param('id', sessionIdPipe) id: string,
+    @Param('id', uuidParam('id')) sessionId: string,
     @CurrentPrincipal() principal: Principal,
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    const sessionId = id.toLowerCase();
     await this.sessions.revokeOwn(principal.userId, sessionId, client);
     if (sessionId === principal.sessionId) this.cookies.clear(reply);
   }

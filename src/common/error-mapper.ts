@@ -1,11 +1,8 @@
 import { HttpException } from '@nestjs/common';
-import { AppError, type ErrorDetail } from './app-error.js';
+import { AppError } from './app-error.js';
+import { type ErrorBody, type ErrorCode, errorSpec } from './error-catalog.js';
 
-export interface ErrorBody {
-  error: string;
-  message: string;
-  details?: ErrorDetail[];
-}
+export type { ErrorBody } from './error-catalog.js';
 
 export interface MappedError {
   status: number;
@@ -16,36 +13,37 @@ export interface MappedError {
   unexpected: boolean;
 }
 
-const CODE_BY_STATUS: Record<number, [string, string]> = {
-  400: ['invalid_request', 'The request is invalid.'],
-  401: ['unauthenticated', 'Authentication is required.'],
-  403: ['forbidden', 'This is not allowed.'],
-  404: ['not_found', 'No such resource.'],
-  405: ['method_not_allowed', 'This method is not allowed here.'],
-  406: ['not_acceptable', 'This service answers JSON only.'],
-  408: ['request_timeout', 'The request took too long.'],
-  409: ['conflict', 'The request conflicts with the current state.'],
-  410: ['gone', 'This resource is gone.'],
-  411: ['length_required', 'A Content-Length is required.'],
-  413: ['payload_too_large', 'The request body is too large.'],
-  414: ['uri_too_long', 'The request URI is too long.'],
-  415: ['unsupported_media_type', 'Send the body as application/json.'],
-  422: ['unprocessable_entity', 'The request could not be processed.'],
-  429: ['rate_limited', 'Too many requests; retry later.'],
-  431: ['headers_too_large', 'The request headers are too large.'],
+/** A 4xx raised by Nest or a library carries only a status: this is the code each gets. */
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: 'invalid_request',
+  401: 'authentication_required',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  408: 'request_timeout',
+  409: 'conflict',
+  410: 'gone',
+  411: 'length_required',
+  413: 'payload_too_large',
+  414: 'uri_too_long',
+  415: 'unsupported_media_type',
+  422: 'unprocessable_entity',
+  429: 'rate_limited',
+  431: 'headers_too_large',
 };
 
 /**
  * Fastify's own errors, raised before Nest sees the request (body parsing,
  * limits). Their messages are not meant for clients, so each gets ours.
  */
-const FASTIFY_ERRORS: Record<string, [number, string, string]> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload_too_large', 'The request body is too large.'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'Send the body as application/json.'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_request', 'The Content-Length does not match the body.'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid_request', 'The JSON body is empty.'],
-  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_request', 'The body is not valid JSON.'],
-  FST_ERR_CTP_INVALID_TYPE: [400, 'invalid_request', 'The Content-Type header is invalid.'],
+const FASTIFY_ERRORS: Record<string, [ErrorCode, string?]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['invalid_request', 'The Content-Length does not match the body.'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid_request', 'The JSON body is empty.'],
+  FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_request', 'The body is not valid JSON.'],
+  FST_ERR_CTP_INVALID_TYPE: ['invalid_request', 'The Content-Type header is invalid.'],
 };
 
 /** Driver and pool errors that mean "busy", not "broken": the client may retry. */
@@ -74,11 +72,15 @@ function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** pg-pool gives up waiting for a free connection with this message and no code. */
-const POOL_TIMEOUT = 'timeout exceeded when trying to connect';
+/**
+ * pg-pool gives up waiting for a free connection with this message and no
+ * code; test/integration/database-errors.test.ts pins it against the real
+ * pool, so that an upgrade that rewords it fails there.
+ */
+export const PG_POOL_TIMEOUT_MESSAGE = 'timeout exceeded when trying to connect';
 
 function isTransientDatabaseError(error: unknown): boolean {
-  if (error instanceof Error && error.message === POOL_TIMEOUT) return true;
+  if (error instanceof Error && error.message === PG_POOL_TIMEOUT_MESSAGE) return true;
   for (const code of [errorCode(error), driverCode(error)]) {
     if (code && TRANSIENT_DATABASE_CODES.has(code)) return true;
   }
@@ -86,57 +88,38 @@ function isTransientDatabaseError(error: unknown): boolean {
   return cause !== undefined && cause !== error && isTransientDatabaseError(cause);
 }
 
-/** A 4xx raised by Nest or a library: its status stands, our wording replaces theirs. */
-function fromStatus(status: number): MappedError {
-  const [code, message] = CODE_BY_STATUS[status] ?? ['invalid_request', 'The request cannot be served.'];
-  return { status, body: { error: code, message }, clearCookies: false, unexpected: false };
+function fromCode(code: ErrorCode, message = errorSpec(code).message, retryAfterSeconds?: number): MappedError {
+  const spec = errorSpec(code);
+  return { status: spec.status, body: { error: code, message }, retryAfterSeconds, clearCookies: spec.clearsCookies ?? false, unexpected: false };
 }
 
 /** The one place that turns anything thrown into DESIGN.md's error shape. */
 export function mapError(error: unknown): MappedError {
   if (error instanceof AppError) {
-    const body: ErrorBody = { error: error.code, message: error.message };
-    if (error.extras.details?.length) body.details = error.extras.details;
-    return {
-      status: error.status,
-      body,
-      retryAfterSeconds: error.extras.retryAfterSeconds,
-      clearCookies: error.extras.clearCookies ?? false,
-      unexpected: false,
-    };
+    const mapped = fromCode(error.code, error.message, error.retryAfterSeconds);
+    if (error.details?.length) mapped.body.details = error.details;
+    return mapped;
   }
 
   const code = errorCode(error);
   if (code?.startsWith('HPE_')) {
     // Node's HTTP parser: the request never became a request.
-    return code === 'HPE_HEADER_OVERFLOW' ? fromStatus(431) : fromStatus(400);
+    return fromCode(code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'invalid_request');
   }
-  if (code && FASTIFY_ERRORS[code]) {
-    const [status, wireCode, message] = FASTIFY_ERRORS[code];
-    return { status, body: { error: wireCode, message }, clearCookies: false, unexpected: false };
-  }
+  const fastify = code ? FASTIFY_ERRORS[code] : undefined;
+  if (fastify) return fromCode(...fastify);
 
   if (error instanceof SyntaxError && (error as { statusCode?: number }).statusCode === 400) {
-    return { status: 400, body: { error: 'invalid_request', message: 'The body is not valid JSON.' }, clearCookies: false, unexpected: false };
+    return fromCode('invalid_request', 'The body is not valid JSON.');
   }
 
   const status = error instanceof HttpException ? error.getStatus() : (error as { statusCode?: unknown } | null)?.statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) return fromStatus(status);
-
-  if (isTransientDatabaseError(error)) {
-    return {
-      status: 503,
-      body: { error: 'service_busy', message: 'The service is busy; retry shortly.' },
-      retryAfterSeconds: 1,
-      clearCookies: false,
-      unexpected: false,
-    };
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const known = CODE_BY_STATUS[status];
+    return known ? fromCode(known) : { ...fromCode('invalid_request', 'The request cannot be served.'), status };
   }
 
-  return {
-    status: 500,
-    body: { error: 'internal_error', message: 'Something went wrong on our side.' },
-    clearCookies: false,
-    unexpected: true,
-  };
+  if (isTransientDatabaseError(error)) return fromCode('service_busy', undefined, 1);
+
+  return { ...fromCode('internal_error'), unexpected: true };
 }

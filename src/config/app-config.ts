@@ -1,69 +1,90 @@
+import type { Env } from './config.schema.js';
+
+/** What the environment does not say but the configuration needs: resolved once by loadConfig. */
+export interface ResolvedDefaults {
+  refreshPepper: string;
+  keyEncryptionSecret: string;
+  hashConcurrency: number;
+}
+
 /**
- * The validated configuration, grouped by the room that reads it.
- * An abstract class rather than an interface so that it doubles as the
- * dependency-injection token.
+ * The validated settings, grouped by the room that reads them. Its type is
+ * inferred from this function, whose input is inferred from the schema, so
+ * a setting is declared once (config.schema.ts) and typed everywhere.
  */
-export abstract class AppConfig {
-  abstract readonly env: 'production' | 'development' | 'test';
-  abstract readonly http: {
-    host: string;
-    port: number;
-    /** false, a hop count, or proxy addresses (Fastify's trustProxy). */
-    trustProxy: false | number | string;
-    bodyLimitBytes: number;
-    allowedOrigins: string[];
-    csrfHeader: string;
-  };
-  abstract readonly log: { level: string };
-  abstract readonly database: {
-    /** Absent: the embedded development database is used. */
-    url?: string;
-    poolSize: number;
-    dataDir: string;
-    embeddedPort: number;
-    migrateOnStart: boolean;
-  };
-  abstract readonly tokens: {
-    issuer: string;
-    audience: string;
-    accessTtlSeconds: number;
-    jwksMaxAgeSeconds: number;
-    keyEncryptionSecret: string;
-  };
-  abstract readonly sessions: {
-    graceSeconds: number;
-    /** How long this instance trusts a positive session check; 0: never. */
-    checkCacheMs: number;
-    idleTtlSeconds: number;
-    absoluteTtlSeconds: number;
-    refreshPepper: string;
-  };
-  abstract readonly cookies: {
-    accessName: string;
-    refreshName: string;
-    secure: boolean;
-    domain?: string;
-  };
-  abstract readonly argon2: {
-    memoryKiB: number;
-    timeCost: number;
-    parallelism: number;
-    maxConcurrency: number;
-    maxQueue: number;
-  };
-  abstract readonly rateLimits: {
-    windowSeconds: number;
-    loginPerIp: number;
-    loginPerAccount: number;
-    registerPerIp: number;
-    refreshPerIp: number;
-  };
-  abstract readonly purge: {
-    /** Ended sessions (and their tokens) are kept this long for support and forensics. */
-    retentionDays: number;
-    /** 0 keeps audit events forever. */
-    auditRetentionDays: number;
-    intervalSeconds: number;
-    batchSize: number;
+export function toAppConfig(env: Env, resolved: ResolvedDefaults) {
+  // Outside production (where both are required) the defaults follow PORT, so that `PORT=4000 npm start` works as documented.
+  const localOrigin = `http://localhost:${env.PORT}`;
+  return {
+    env: env.NODE_ENV,
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      trustProxy: env.TRUST_PROXY,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      allowedOrigins: env.ALLOWED_ORIGINS ?? [localOrigin],
+      /** Lower-cased: Node hands header names over that way. */
+      csrfHeader: env.CSRF_HEADER.toLowerCase(),
+    },
+    log: { level: env.LOG_LEVEL },
+    database: {
+      /** Absent: the embedded development database is used. */
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      dataDir: env.DATA_DIR,
+      embeddedPort: env.EMBEDDED_DB_PORT,
+      migrateOnStart: env.MIGRATE_ON_START,
+    },
+    tokens: {
+      issuer: env.AUTH_ISSUER ?? localOrigin,
+      audience: env.AUTH_AUDIENCE,
+      accessTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      jwksMaxAgeSeconds: env.JWKS_MAX_AGE_SECONDS,
+      keyEncryptionSecret: resolved.keyEncryptionSecret,
+    },
+    sessions: {
+      graceSeconds: env.REFRESH_GRACE_SECONDS,
+      checkCacheMs: env.SESSION_CHECK_CACHE_MS,
+      idleTtlSeconds: env.SESSION_IDLE_TTL_SECONDS,
+      absoluteTtlSeconds: env.SESSION_ABSOLUTE_TTL_SECONDS,
+      refreshPepper: resolved.refreshPepper,
+    },
+    cookies: {
+      accessName: env.COOKIE_ACCESS_NAME,
+      refreshName: env.COOKIE_REFRESH_NAME,
+      secure: env.COOKIE_SECURE,
+      domain: env.COOKIE_DOMAIN,
+    },
+    argon2: {
+      memoryKiB: env.ARGON2_MEMORY_KIB,
+      timeCost: env.ARGON2_TIME_COST,
+      parallelism: env.ARGON2_PARALLELISM,
+      maxConcurrency: env.ARGON2_MAX_CONCURRENCY ?? resolved.hashConcurrency,
+      maxQueue: env.ARGON2_MAX_QUEUE,
+    },
+    rateLimits: {
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+      loginPerIp: env.RATE_LIMIT_LOGIN_PER_IP,
+      loginPerAccount: env.RATE_LIMIT_LOGIN_PER_ACCOUNT,
+      registerPerIp: env.RATE_LIMIT_REGISTER_PER_IP,
+      refreshPerIp: env.RATE_LIMIT_REFRESH_PER_IP,
+    },
+    purge: {
+      /** Ended sessions (and their tokens) are kept this long for support and forensics. */
+      retentionDays: env.RETENTION_DAYS,
+      /** 0 keeps audit events forever. */
+      auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+      intervalSeconds: env.PURGE_INTERVAL_SECONDS,
+      batchSize: env.PURGE_BATCH_SIZE,
+    },
   };
 }
+
+type Settings = ReturnType<typeof toAppConfig>;
+
+/**
+ * The dependency-injection token for the configuration; the interface of the
+ * same name gives it the inferred shape.
+ */
+export abstract class AppConfig {}
+export interface AppConfig extends Readonly<Settings> {}

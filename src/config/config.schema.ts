@@ -1,12 +1,25 @@
 import { z } from 'zod';
 
 /**
- * Every setting the service reads, by its environment variable name.
- * Values arrive as strings; the schema coerces and bounds them, so that a bad
- * value stops the service at startup with the variable named.
+ * Every setting the service reads, by its environment variable name, with
+ * its bounds, its default and its description (`doc`, and `defaultDoc` where
+ * the default is computed). Values arrive as strings; the schema coerces and
+ * bounds them, so that a bad value stops the service at startup with the
+ * variable named. docs/configuration.md's table is checked against this file
+ * by test/unit/settings-table.test.ts.
  */
 
-const OWASP_ARGON2 = { memoryKiB: 19456, timeCost: 2, parallelism: 1 } as const;
+export const OWASP_ARGON2 = { memoryKiB: 19456, timeCost: 2, parallelism: 1 } as const;
+
+export interface SettingDoc {
+  doc: string;
+  /** For defaults that are computed, or absent: what the table says instead of the value. */
+  defaultDoc?: string;
+  /** Never echoed in error messages. */
+  secret?: boolean;
+}
+
+const documented = <T extends z.ZodType>(schema: T, doc: SettingDoc): T => schema.meta({ ...doc });
 
 const boolean = z
   .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
@@ -51,121 +64,189 @@ const DAY = 24 * 60 * 60;
  * hops, or the proxies' addresses and CIDR ranges. Never "trust everyone":
  * then the client picks its own IP and walks past per-IP rate limits.
  */
-const trustProxy = z
-  .string()
-  .transform((value, ctx): false | number | string => {
-    if (value === 'false' || value === '0') return false;
-    if (/^\d{1,2}$/.test(value)) return Number(value);
-    const entries = value.split(',').map((entry) => entry.trim());
-    if (entries.every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry) && entry.length > 1)) return entries.join(',');
-    ctx.addIssue({ code: 'custom', message: 'must be false, a number of proxy hops, or proxy addresses/CIDR ranges separated by commas' });
-    return z.NEVER;
-  });
+const trustProxy = z.string().transform((value, ctx): false | number | string => {
+  if (value === 'false' || value === '0') return false;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  if (entries.every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry) && entry.length > 1)) return entries.join(',');
+  ctx.addIssue({ code: 'custom', message: 'must be false, a number of proxy hops, or proxy addresses/CIDR ranges separated by commas' });
+  return z.NEVER;
+});
 
-export const envSchema = z
-  .object({
-    NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: integer(0, 65535).default(3000),
-    TRUST_PROXY: trustProxy.default(false),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    BODY_LIMIT_BYTES: integer(1024, 1024 * 1024).default(16 * 1024),
+export const settingsShape = {
+  NODE_ENV: documented(z.enum(['production', 'development', 'test']).default('development'), {
+    doc: '`production` requires the secrets, `DATABASE_URL`, `AUTH_ISSUER` and `ALLOWED_ORIGINS`, forbids `COOKIE_SECURE=false`; `test` allows argon2 below the OWASP minimum and access tokens shorter than 300 s (tests only)',
+  }),
+  HOST: documented(z.string().min(1).default('127.0.0.1'), { doc: 'where to listen (`0.0.0.0` in a container)' }),
+  PORT: documented(integer(0, 65535).default(3000), { doc: 'the port to listen on' }),
+  TRUST_PROXY: documented(trustProxy.default(false), {
+    doc: 'behind your own proxies: the number of proxy hops (`1`), or their addresses/CIDR ranges (`10.0.0.0/8,192.168.1.10`); the client IP is then read from `X-Forwarded-For` through those proxies only. `true` is refused: it would let clients pick their own IP',
+  }),
+  LOG_LEVEL: documented(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), {
+    doc: '`fatal` … `trace`, or `silent`',
+  }),
+  BODY_LIMIT_BYTES: documented(integer(1024, 1024 * 1024).default(16 * 1024), { doc: 'larger bodies get 413 `payload_too_large`' }),
 
-    DATABASE_URL: z
+  DATABASE_URL: documented(
+    z
       .string()
       .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgresql:// URL' })
       .optional(),
-    DATABASE_POOL_SIZE: integer(1, 100).default(10),
-    DATA_DIR: z.string().min(1).default('.data'),
-    EMBEDDED_DB_PORT: integer(0, 65535).default(0),
-    MIGRATE_ON_START: boolean.default(true),
+    { doc: '`postgresql://…`; unset means the embedded development database', defaultDoc: 'unset', secret: true },
+  ),
+  DATABASE_POOL_SIZE: documented(integer(1, 100).default(10), { doc: 'connections in the pool' }),
+  DATA_DIR: documented(z.string().min(1).default('.data'), { doc: 'embedded database files and generated development secrets' }),
+  EMBEDDED_DB_PORT: documented(integer(0, 65535).default(0), {
+    doc: "port of the embedded database's wire-protocol server (`0`: any free port)",
+  }),
+  MIGRATE_ON_START: documented(boolean.default(true), { doc: 'apply pending migrations at startup' }),
 
-    AUTH_ISSUER: z.url({ message: 'must be a URL' }).optional(),
-    AUTH_AUDIENCE: z.string().min(1).default('auth-service'),
-    // 5 to 15 minutes; NODE_ENV=test alone may go lower, so that browser tests can watch a token expire.
-    ACCESS_TOKEN_TTL_SECONDS: integer(1, 900).default(600),
-    REFRESH_GRACE_SECONDS: integer(0, 60).default(10),
-    SESSION_CHECK_CACHE_MS: integer(0, 5000).default(1000),
-    SESSION_IDLE_TTL_SECONDS: integer(300, 365 * DAY).default(14 * DAY),
-    SESSION_ABSOLUTE_TTL_SECONDS: integer(300, 365 * DAY).default(30 * DAY),
-    JWKS_MAX_AGE_SECONDS: integer(0, 3600).default(300),
+  AUTH_ISSUER: documented(z.url({ message: 'must be a URL' }).optional(), {
+    doc: 'the `iss` claim',
+    defaultDoc: '`http://localhost:<PORT>` outside production',
+  }),
+  AUTH_AUDIENCE: documented(z.string().min(1).default('auth-service'), {
+    doc: 'the `aud` (and `client_id`) claim that this service and its peers expect',
+  }),
+  // 5 to 15 minutes; NODE_ENV=test alone may go lower, so that browser tests can watch a token expire.
+  ACCESS_TOKEN_TTL_SECONDS: documented(integer(1, 900).default(600), { doc: 'access-token lifetime, 300–900' }),
+  REFRESH_GRACE_SECONDS: documented(integer(0, 60).default(10), {
+    doc: 'grace window for a used refresh token, 0–60 (`0`: a second use is always reuse)',
+  }),
+  SESSION_CHECK_CACHE_MS: documented(integer(0, 5000).default(1000), {
+    doc: "how long an instance trusts a positive session check, and the user's roles read with it (0–5000; `0`: read the session on every request). Revocations made through the instance apply at once regardless",
+  }),
+  SESSION_IDLE_TTL_SECONDS: documented(integer(300, 365 * DAY).default(14 * DAY), {
+    doc: 'a session ends after this long without a refresh (default 14 days)',
+  }),
+  SESSION_ABSOLUTE_TTL_SECONDS: documented(integer(300, 365 * DAY).default(30 * DAY), {
+    doc: 'a session ends this long after login, whatever happens (default 30 days)',
+  }),
+  JWKS_MAX_AGE_SECONDS: documented(integer(0, 3600).default(300), { doc: '`Cache-Control: max-age` of the JWKS' }),
 
-    COOKIE_ACCESS_NAME: cookieName.default('__Host-access'),
-    COOKIE_REFRESH_NAME: cookieName.default('__Secure-refresh'),
-    COOKIE_SECURE: boolean.default(true),
-    COOKIE_DOMAIN: z
+  COOKIE_ACCESS_NAME: documented(cookieName.default('__Host-access'), { doc: 'access cookie name' }),
+  COOKIE_REFRESH_NAME: documented(cookieName.default('__Secure-refresh'), {
+    doc: 'refresh cookie name (`__Host-` is refused: it forbids `Path=/auth`)',
+  }),
+  COOKIE_SECURE: documented(boolean.default(true), { doc: 'the `Secure` attribute' }),
+  COOKIE_DOMAIN: documented(
+    z
       .string()
-      .regex(/^\.?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, { message: 'must be a domain name such as example.com' })
+      .regex(/^\.?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, {
+        message: 'must be a domain name such as example.com',
+      })
       .optional(),
+    { doc: 'the `Domain` attribute, a domain name (not allowed with a `__Host-` name)', defaultDoc: 'unset' },
+  ),
 
-    ALLOWED_ORIGINS: originList.optional(),
-    CSRF_HEADER: z
+  ALLOWED_ORIGINS: documented(originList.optional(), {
+    doc: 'comma-separated origins for CSRF and CORS',
+    defaultDoc: '`http://localhost:<PORT>` outside production',
+  }),
+  CSRF_HEADER: documented(
+    z
       .string()
       .regex(/^[A-Za-z0-9-]+$/, { message: 'must be an HTTP header name' })
       .default('X-Requested-With'),
+    { doc: 'the custom header cookie-authenticated writes must carry' },
+  ),
 
-    ARGON2_MEMORY_KIB: integer(8, 4 * 1024 * 1024).default(OWASP_ARGON2.memoryKiB),
-    ARGON2_TIME_COST: integer(1, 20).default(OWASP_ARGON2.timeCost),
-    ARGON2_PARALLELISM: integer(1, 16).default(OWASP_ARGON2.parallelism),
-    ARGON2_MAX_CONCURRENCY: integer(1, 64).optional(),
-    ARGON2_MAX_QUEUE: integer(0, 10000).default(64),
+  ARGON2_MEMORY_KIB: documented(integer(8, 4 * 1024 * 1024).default(OWASP_ARGON2.memoryKiB), {
+    doc: 'argon2id memory cost; may not go lower outside `NODE_ENV=test`',
+  }),
+  ARGON2_TIME_COST: documented(integer(1, 20).default(OWASP_ARGON2.timeCost), {
+    doc: 'argon2id iterations; may not go lower outside `NODE_ENV=test`',
+  }),
+  ARGON2_PARALLELISM: documented(integer(1, 16).default(OWASP_ARGON2.parallelism), { doc: 'argon2id lanes' }),
+  ARGON2_MAX_CONCURRENCY: documented(integer(1, 64).optional(), {
+    doc: 'hashes running at once; one libuv thread always stays free for other work',
+    defaultDoc: 'cores, at most `UV_THREADPOOL_SIZE − 1` (3)',
+  }),
+  ARGON2_MAX_QUEUE: documented(integer(0, 10000).default(64), { doc: 'hashes waiting; more get 503 `service_busy` (`0`: never wait)' }),
 
-    RATE_LIMIT_LOGIN_PER_IP: integer(1, 100000).default(20),
-    RATE_LIMIT_LOGIN_PER_ACCOUNT: integer(1, 100000).default(5),
-    RATE_LIMIT_REGISTER_PER_IP: integer(1, 100000).default(10),
-    RATE_LIMIT_REFRESH_PER_IP: integer(1, 1000000).default(600),
-    RATE_LIMIT_WINDOW_SECONDS: integer(1, 3600).default(60),
+  RATE_LIMIT_LOGIN_PER_IP: documented(integer(1, 100000).default(20), { doc: 'login attempts per IP per window' }),
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: documented(integer(1, 100000).default(5), { doc: 'login attempts per account per window' }),
+  RATE_LIMIT_REGISTER_PER_IP: documented(integer(1, 100000).default(10), { doc: 'registrations per IP per window' }),
+  RATE_LIMIT_REFRESH_PER_IP: documented(integer(1, 1000000).default(600), { doc: 'refreshes per IP per window' }),
+  RATE_LIMIT_WINDOW_SECONDS: documented(integer(1, 3600).default(60), { doc: 'window of all rate limits' }),
 
-    RETENTION_DAYS: integer(0, 3650).default(30),
-    AUDIT_RETENTION_DAYS: integer(0, 36500).default(365),
-    PURGE_INTERVAL_SECONDS: integer(0, 7 * DAY).default(3600),
-    PURGE_BATCH_SIZE: integer(1, 100000).default(1000),
+  RETENTION_DAYS: documented(integer(0, 3650).default(30), {
+    doc: 'revoked sessions, and sessions past their absolute expiry, are purged (with their tokens) after this many days',
+  }),
+  AUDIT_RETENTION_DAYS: documented(integer(0, 36500).default(365), {
+    doc: 'audit events older than this are purged; `0` keeps them forever',
+  }),
+  PURGE_INTERVAL_SECONDS: documented(integer(0, 7 * DAY).default(3600), {
+    doc: 'how often the service purges; `0` turns the timer off (use the CLI; the tests do this)',
+  }),
+  PURGE_BATCH_SIZE: documented(integer(1, 100000).default(1000), { doc: 'rows per delete statement' }),
 
-    REFRESH_TOKEN_PEPPER: secret.optional(),
-    KEY_ENCRYPTION_SECRET: secret.optional(),
-  })
-  .superRefine((env, ctx) => {
-    const fail = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  REFRESH_TOKEN_PEPPER: documented(secret.optional(), {
+    doc: '≥ 32 characters; key of the child-secret HMAC. Changing it makes every grace-window replay fail (sessions survive)',
+    defaultDoc: 'none in production',
+    secret: true,
+  }),
+  KEY_ENCRYPTION_SECRET: documented(secret.optional(), {
+    doc: '≥ 32 characters; encrypts private signing keys at rest (AES-256-GCM, key from HKDF). Changing it stops startup with a message that says so',
+    defaultDoc: 'none in production',
+    secret: true,
+  }),
+};
 
-    if (env.SESSION_IDLE_TTL_SECONDS > env.SESSION_ABSOLUTE_TTL_SECONDS) {
-      fail('SESSION_IDLE_TTL_SECONDS', 'must not exceed SESSION_ABSOLUTE_TTL_SECONDS');
+export const envSchema = z.object(settingsShape).superRefine((env, ctx) => {
+  const fail = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+
+  if (env.SESSION_IDLE_TTL_SECONDS > env.SESSION_ABSOLUTE_TTL_SECONDS) {
+    fail('SESSION_IDLE_TTL_SECONDS', 'must not exceed SESSION_ABSOLUTE_TTL_SECONDS');
+  }
+  for (const name of ['COOKIE_ACCESS_NAME', 'COOKIE_REFRESH_NAME'] as const) {
+    const value = env[name];
+    if ((value.startsWith('__Host-') || value.startsWith('__Secure-')) && !env.COOKIE_SECURE) {
+      fail(name, `a cookie named ${value.split('-')[0]}-… needs COOKIE_SECURE=true (browsers drop it otherwise)`);
     }
-    for (const name of ['COOKIE_ACCESS_NAME', 'COOKIE_REFRESH_NAME'] as const) {
-      const value = env[name];
-      if ((value.startsWith('__Host-') || value.startsWith('__Secure-')) && !env.COOKIE_SECURE) {
-        fail(name, `a cookie named ${value.split('-')[0]}-… needs COOKIE_SECURE=true (browsers drop it otherwise)`);
-      }
-      if (value.startsWith('__Host-') && env.COOKIE_DOMAIN) {
-        fail(name, 'a __Host- cookie cannot carry a Domain; unset COOKIE_DOMAIN or rename the cookie');
-      }
+    if (value.startsWith('__Host-') && env.COOKIE_DOMAIN) {
+      fail(name, 'a __Host- cookie cannot carry a Domain; unset COOKIE_DOMAIN or rename the cookie');
     }
-    if (env.COOKIE_ACCESS_NAME === env.COOKIE_REFRESH_NAME) {
-      fail('COOKIE_REFRESH_NAME', 'must differ from COOKIE_ACCESS_NAME');
-    }
-    if (env.COOKIE_REFRESH_NAME.startsWith('__Host-')) {
-      fail('COOKIE_REFRESH_NAME', 'the refresh cookie has Path=/auth, which a __Host- cookie forbids');
-    }
+  }
+  if (env.COOKIE_ACCESS_NAME === env.COOKIE_REFRESH_NAME) {
+    fail('COOKIE_REFRESH_NAME', 'must differ from COOKIE_ACCESS_NAME');
+  }
+  if (env.COOKIE_REFRESH_NAME.startsWith('__Host-')) {
+    fail('COOKIE_REFRESH_NAME', 'the refresh cookie has Path=/auth, which a __Host- cookie forbids');
+  }
 
-    if (env.NODE_ENV !== 'test') {
-      if (env.ACCESS_TOKEN_TTL_SECONDS < 300) fail('ACCESS_TOKEN_TTL_SECONDS', 'must be at least 300');
-      if (env.ARGON2_MEMORY_KIB < OWASP_ARGON2.memoryKiB) {
-        fail('ARGON2_MEMORY_KIB', `must be at least ${OWASP_ARGON2.memoryKiB} (OWASP minimum for argon2id)`);
-      }
-      if (env.ARGON2_TIME_COST < OWASP_ARGON2.timeCost) {
-        fail('ARGON2_TIME_COST', `must be at least ${OWASP_ARGON2.timeCost} (OWASP minimum for argon2id)`);
-      }
+  if (env.NODE_ENV !== 'test') {
+    if (env.ACCESS_TOKEN_TTL_SECONDS < 300) fail('ACCESS_TOKEN_TTL_SECONDS', 'must be at least 300');
+    if (env.ARGON2_MEMORY_KIB < OWASP_ARGON2.memoryKiB) {
+      fail('ARGON2_MEMORY_KIB', `must be at least ${OWASP_ARGON2.memoryKiB} (OWASP minimum for argon2id)`);
     }
+    if (env.ARGON2_TIME_COST < OWASP_ARGON2.timeCost) {
+      fail('ARGON2_TIME_COST', `must be at least ${OWASP_ARGON2.timeCost} (OWASP minimum for argon2id)`);
+    }
+  }
 
-    if (env.NODE_ENV === 'production') {
-      // Secrets have no default here; issuer and origins default to a laptop's, which would be a silent misconfiguration.
-      for (const name of ['REFRESH_TOKEN_PEPPER', 'KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'AUTH_ISSUER', 'ALLOWED_ORIGINS'] as const) {
-        if (!env[name]) fail(name, 'is required when NODE_ENV=production');
-      }
-      if (!env.COOKIE_SECURE) fail('COOKIE_SECURE', 'must be true when NODE_ENV=production');
-      if (env.REFRESH_TOKEN_PEPPER && env.REFRESH_TOKEN_PEPPER === env.KEY_ENCRYPTION_SECRET) {
-        fail('KEY_ENCRYPTION_SECRET', 'must differ from REFRESH_TOKEN_PEPPER');
-      }
+  if (env.NODE_ENV === 'production') {
+    // Secrets have no default here; issuer and origins default to a laptop's, which would be a silent misconfiguration.
+    for (const name of ['REFRESH_TOKEN_PEPPER', 'KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'AUTH_ISSUER', 'ALLOWED_ORIGINS'] as const) {
+      if (!env[name]) fail(name, 'is required when NODE_ENV=production');
     }
-  });
+    if (!env.COOKIE_SECURE) fail('COOKIE_SECURE', 'must be true when NODE_ENV=production');
+    if (env.REFRESH_TOKEN_PEPPER && env.REFRESH_TOKEN_PEPPER === env.KEY_ENCRYPTION_SECRET) {
+      fail('KEY_ENCRYPTION_SECRET', 'must differ from REFRESH_TOKEN_PEPPER');
+    }
+  }
+});
 
 export type Env = z.output<typeof envSchema>;
+export type SettingName = keyof typeof settingsShape;
+
+/** Name, default and description of each setting, for the documentation and its test. */
+export function describeSettings(): Array<{ name: SettingName; default: string; doc: string; secret: boolean }> {
+  return (Object.keys(settingsShape) as SettingName[]).map((name) => {
+    const schema = settingsShape[name] as z.ZodType;
+    const meta = schema.meta() as unknown as SettingDoc;
+    const def = schema.def as { type: string; defaultValue?: unknown };
+    const shown = def.type === 'default' ? `\`${String(def.defaultValue)}\`` : 'unset';
+    return { name, default: meta.defaultDoc ?? shown, doc: meta.doc, secret: meta.secret ?? false };
+  });
+}

@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import type { z } from 'zod';
-import type { AppConfig } from './app-config.js';
+import { type AppConfig, toAppConfig } from './app-config.js';
 import { loadOrCreateDevelopmentSecrets } from './development-secrets.js';
-import { envSchema, type Env } from './config.schema.js';
+import { describeSettings, envSchema, type Env } from './config.schema.js';
 
 /**
  * One hash per core, but always leave a libuv thread free (4 by default):
@@ -26,10 +26,7 @@ export interface LoadedConfig {
   warnings: string[];
 }
 
-/** Outside production only: in production these must be set explicitly. */
-const DEVELOPMENT_ORIGIN = 'http://localhost:3000';
-
-const SECRET_NAMES = new Set(['REFRESH_TOKEN_PEPPER', 'KEY_ENCRYPTION_SECRET', 'DATABASE_URL']);
+const SECRET_NAMES = new Set(describeSettings().filter((setting) => setting.secret).map((setting) => setting.name as string));
 
 function describe(issue: z.core.$ZodIssue, source: Record<string, string | undefined>): string {
   const name = String(issue.path[0] ?? 'configuration');
@@ -63,64 +60,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     );
   }
 
-  const config: AppConfig = {
-    env: env.NODE_ENV,
-    http: {
-      host: env.HOST,
-      port: env.PORT,
-      trustProxy: env.TRUST_PROXY,
-      bodyLimitBytes: env.BODY_LIMIT_BYTES,
-      allowedOrigins: env.ALLOWED_ORIGINS ?? [DEVELOPMENT_ORIGIN],
-      csrfHeader: env.CSRF_HEADER.toLowerCase(),
-    },
-    log: { level: env.LOG_LEVEL },
-    database: {
-      url: env.DATABASE_URL,
-      poolSize: env.DATABASE_POOL_SIZE,
-      dataDir: env.DATA_DIR,
-      embeddedPort: env.EMBEDDED_DB_PORT,
-      migrateOnStart: env.MIGRATE_ON_START,
-    },
-    tokens: {
-      issuer: env.AUTH_ISSUER ?? DEVELOPMENT_ORIGIN,
-      audience: env.AUTH_AUDIENCE,
-      accessTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
-      jwksMaxAgeSeconds: env.JWKS_MAX_AGE_SECONDS,
-      keyEncryptionSecret,
-    },
-    sessions: {
-      graceSeconds: env.REFRESH_GRACE_SECONDS,
-      checkCacheMs: env.SESSION_CHECK_CACHE_MS,
-      idleTtlSeconds: env.SESSION_IDLE_TTL_SECONDS,
-      absoluteTtlSeconds: env.SESSION_ABSOLUTE_TTL_SECONDS,
-      refreshPepper: pepper,
-    },
-    cookies: {
-      accessName: env.COOKIE_ACCESS_NAME,
-      refreshName: env.COOKIE_REFRESH_NAME,
-      secure: env.COOKIE_SECURE,
-      domain: env.COOKIE_DOMAIN,
-    },
-    argon2: {
-      memoryKiB: env.ARGON2_MEMORY_KIB,
-      timeCost: env.ARGON2_TIME_COST,
-      parallelism: env.ARGON2_PARALLELISM,
-      maxConcurrency: env.ARGON2_MAX_CONCURRENCY ?? defaultHashConcurrency(),
-      maxQueue: env.ARGON2_MAX_QUEUE,
-    },
-    rateLimits: {
-      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
-      loginPerIp: env.RATE_LIMIT_LOGIN_PER_IP,
-      loginPerAccount: env.RATE_LIMIT_LOGIN_PER_ACCOUNT,
-      registerPerIp: env.RATE_LIMIT_REGISTER_PER_IP,
-      refreshPerIp: env.RATE_LIMIT_REFRESH_PER_IP,
-    },
-    purge: {
-      retentionDays: env.RETENTION_DAYS,
-      auditRetentionDays: env.AUDIT_RETENTION_DAYS,
-      intervalSeconds: env.PURGE_INTERVAL_SECONDS,
-      batchSize: env.PURGE_BATCH_SIZE,
-    },
-  };
+  const config: AppConfig = toAppConfig(env, { refreshPepper: pepper, keyEncryptionSecret, hashConcurrency: defaultHashConcurrency() });
   return { config, warnings };
 }

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
-import { Public } from '../common/public.decorator.js';
+import { Public } from '../common/route-policy.js';
 import { DatabaseHealth } from '../database/database-health.js';
 
 @Controller('health')
@@ -12,7 +12,7 @@ export class HealthController {
   @Get()
   async check() {
     if (!(await this.database.isUp())) {
-      throw new AppError(503, 'database_unavailable', 'The database does not answer.', { retryAfterSeconds: 5 });
+      throw new AppError('database_unavailable', { retryAfterSeconds: 5 });
     }
     return { status: 'ok', database: 'up' };
   }

@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
-import type { PublicUser } from '../users/user.js';
+import type { SessionOwner } from './family.js';
 
 export interface LiveSession {
   userId: string;
   idleExpiresAt: Date;
   absoluteExpiresAt: Date;
-  user: PublicUser;
+  user: SessionOwner;
 }
 
 /** Entries kept at most; a busy instance's working set of sessions fits easily. */
@@ -47,13 +47,13 @@ export class SessionCheckCache {
     this.live?.set(sessionId, session);
   }
 
-  /** Called by the repository once a revocation is over (committed, or its answer lost). */
+  /** Called by SessionRevoker once a revocation is over (committed, or its answer lost). */
   forgetSession(sessionId: string): void {
     this.ended?.set(sessionId, true);
     this.live?.delete(sessionId);
   }
 
-  /** Called by the repository once a revocation is over (committed, or its answer lost). */
+  /** Called by SessionRevoker once a revocation is over (committed, or its answer lost). */
   forgetUser(userId: string): void {
     if (!this.live) return;
     this.ended?.set(userId, true);

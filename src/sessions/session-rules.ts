@@ -1,3 +1,5 @@
+import { AppError } from '../common/app-error.js';
+
 /**
  * The rules of DESIGN.md's "Refresh rotation, exactly", as pure functions of
  * the stored state and the time, so that each branch is unit-tested.
@@ -45,4 +47,9 @@ export function decideOnUsedToken(facts: UsedTokenFacts, now: Date, graceSeconds
     return { kind: 'replay', childId: child.id };
   }
   return { kind: 'reuse' };
+}
+
+/** Steps 2 and 5 end the family for the client: the answer clears its cookies (see the error catalog). */
+export function sessionEndedError(state: Exclude<SessionState, 'active'>): AppError {
+  return new AppError(state === 'revoked' ? 'session_revoked' : 'session_expired');
 }

@@ -1,16 +1,29 @@
 import { Module } from '@nestjs/common';
-import { TokensModule } from '../tokens/tokens.module.js';
-import { UsersModule } from '../users/users.module.js';
-import { PurgeRepository } from './purge.repository.js';
-import { PurgeService } from './purge.service.js';
+import { AuditModule } from '../audit/audit.module.js';
+import { RefreshTokensRepository } from './refresh-tokens.repository.js';
+import { RevocationFeedRepository } from './revocation-feed.repository.js';
+import { RevocationFeedService } from './revocation-feed.service.js';
 import { SessionCheckCache } from './session-check-cache.js';
+import { SessionCheck } from './session-check.service.js';
+import { SessionRevoker } from './session-revoker.js';
 import { SessionsAdminService } from './sessions-admin.service.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
 
+/** Refresh families; imports neither users nor tokens (sign-in composes them). */
 @Module({
-  imports: [UsersModule, TokensModule],
-  providers: [SessionsRepository, SessionCheckCache, SessionsService, SessionsAdminService, PurgeRepository, PurgeService],
-  exports: [SessionsService, SessionsAdminService, PurgeService],
+  imports: [AuditModule],
+  providers: [
+    SessionsRepository,
+    RefreshTokensRepository,
+    RevocationFeedRepository,
+    SessionCheckCache,
+    SessionRevoker,
+    SessionsService,
+    SessionCheck,
+    RevocationFeedService,
+    SessionsAdminService,
+  ],
+  exports: [SessionsService, SessionCheck, RevocationFeedService, SessionsAdminService, SessionsRepository],
 })
 export class SessionsModule {}

@@ -1,12 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AUDIT_EVENT, SYSTEM_ACTOR } from '../audit/audit-entry.js';
 import { AppError } from '../common/app-error.js';
+import type { ClientInfo } from '../common/client-info.js';
 import { Clock } from '../common/clock.js';
 import { Random } from '../common/random.js';
 import { AppConfig } from '../config/app-config.js';
-import { AccessTokensService, type IssuedAccessToken } from '../tokens/access-tokens.service.js';
-import type { PublicUser } from '../users/user.js';
-import { UsersService } from '../users/users.service.js';
-import type { ClientInfo } from './client-info.js';
+import type { FamilyTokens, SessionOwner } from './family.js';
 import {
   deriveChildSecret,
   formatRefreshToken,
@@ -15,95 +14,39 @@ import {
   SECRET_BYTES,
   secretMatches,
 } from './refresh-token.js';
-import { decideOnUsedToken, nextIdleExpiry, sessionState, type SessionState } from './session-rules.js';
-import { SessionCheckCache } from './session-check-cache.js';
-import { type FoundToken, SessionsRepository } from './sessions.repository.js';
-
-export interface SessionSummary {
-  id: string;
-  idleExpiresAt: Date;
-  absoluteExpiresAt: Date;
-}
-
-/** What a login or a refresh hands to the HTTP layer to put in cookies. */
-export interface IssuedTokens {
-  user: Pick<PublicUser, 'id' | 'email' | 'roles'>;
-  session: SessionSummary;
-  accessToken: IssuedAccessToken;
-  refreshToken: string;
-}
-
-export const AUDIT = {
-  login: 'login_succeeded',
-  loginFailed: 'login_failed',
-  logout: 'session_revoked_by_user',
-  logoutAll: 'all_sessions_revoked_by_user',
-  reuse: 'refresh_token_reuse_detected',
-} as const;
-
-const REVOKE_REASON = {
-  logout: 'logout',
-  logoutAll: 'logout_all',
-  reuse: 'refresh_token_reused',
-} as const;
-
-export interface RevocationFeed {
-  revoked: Array<{ sid: string; revokedAt: Date }>;
-  /** Pass as `since` on the next poll. */
-  next: Date;
-  /** False when more entries follow from `next` at once. */
-  complete: boolean;
-  windowSeconds: number;
-}
-
-/** Tokens are checked by peers whose clocks may run a little behind ours. */
-const REVOCATION_MARGIN_SECONDS = 120;
-const MAX_FEED_ENTRIES = 5000;
-/** Longer than a revocation can take to commit (pool wait plus lock_timeout). */
-const FEED_OVERLAP_MS = 30_000;
+import { type FoundToken, RefreshTokensRepository } from './refresh-tokens.repository.js';
+import { decideOnUsedToken, nextIdleExpiry, sessionEndedError, sessionState } from './session-rules.js';
+import { REVOKE_REASON, SessionRevoker } from './session-revoker.js';
+import { type SessionRecord, SessionsRepository } from './sessions.repository.js';
 
 /** A user sees at most this many of their own sessions, newest first. */
 const MAX_LISTED_SESSIONS = 100;
 
-/**
- * Step 1 changes nothing, not even the cookies: the answer may belong to a
- * stale request that finishes after a fresh login set new ones.
- */
+/** Step 1 changes nothing, not even the cookies: the answer may belong to a stale request that finishes after a fresh login. */
 function invalidRefreshToken(): AppError {
-  return AppError.unauthorized('invalid_refresh_token', 'The refresh token is invalid.');
+  return new AppError('invalid_refresh_token');
 }
 
-export function sessionEnded(state: Exclude<SessionState, 'active'>): AppError {
-  return state === 'revoked'
-    ? AppError.unauthorized('session_revoked', 'This session has been revoked; sign in again.', true)
-    : AppError.unauthorized('session_expired', 'This session has expired; sign in again.', true);
-}
-
+/**
+ * Refresh families (DESIGN.md "Refresh rotation, exactly"): start one, rotate
+ * it, hand a replay its child or revoke the family, revoke, list. Knows no
+ * HTTP, no passwords and no JWTs.
+ */
 @Injectable()
 export class SessionsService {
   private readonly logger = new Logger(SessionsService.name);
 
   constructor(
     private readonly sessions: SessionsRepository,
-    private readonly users: UsersService,
-    private readonly accessTokens: AccessTokensService,
+    private readonly tokens: RefreshTokensRepository,
+    private readonly revoker: SessionRevoker,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly random: Random,
-    private readonly checks: SessionCheckCache,
   ) {}
 
-  /** Verifies the password and opens a new family; never continues one a client names. */
-  async login(email: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
-    let user: PublicUser;
-    try {
-      user = await this.users.verifyCredentials(email, password);
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'invalid_credentials') {
-        this.logger.warn({ msg: 'login failed', event: AUDIT.loginFailed, ip: client.ip });
-      }
-      throw error;
-    }
+  /** Opens a new family for a user whose credentials were checked; never continues one a client names. */
+  async start(owner: SessionOwner, client: ClientInfo): Promise<FamilyTokens> {
     const now = this.clock.now();
     const absoluteExpiresAt = new Date(now.getTime() + this.config.sessions.absoluteTtlSeconds * 1000);
     const idleExpiresAt = nextIdleExpiry(now, this.config.sessions.idleTtlSeconds, absoluteExpiresAt);
@@ -113,7 +56,7 @@ export class SessionsService {
     await this.sessions.createSession(
       {
         id: sessionId,
-        userId: user.id,
+        userId: owner.id,
         now,
         idleExpiresAt,
         absoluteExpiresAt,
@@ -121,22 +64,29 @@ export class SessionsService {
         ip: client.ip,
         firstToken: { id: token.id, secretHash: hashSecret(token.secret), expiresAt: idleExpiresAt },
       },
-      { type: AUDIT.login, userId: user.id, sessionId, actor: user.id, ip: client.ip, userAgent: client.userAgent },
+      {
+        at: now,
+        type: AUDIT_EVENT.login,
+        actor: owner.id,
+        userId: owner.id,
+        sessionId,
+        ip: client.ip,
+        userAgent: client.userAgent,
+      },
     );
-    this.logger.log({ msg: 'session started', event: AUDIT.login, userId: user.id, sessionId });
+    this.logger.log({ msg: 'session started', event: AUDIT_EVENT.login, userId: owner.id, sessionId });
     return {
-      user: { id: user.id, email: user.email, roles: user.roles },
+      owner,
       session: { id: sessionId, idleExpiresAt, absoluteExpiresAt },
-      accessToken: this.accessTokens.issue({ userId: user.id, sessionId, roles: user.roles, sessionEndsAt: absoluteExpiresAt }),
       refreshToken: formatRefreshToken(token),
     };
   }
 
   /** DESIGN.md "Refresh rotation, exactly", steps 1 to 5. */
-  async refresh(rawToken: string | undefined, client: ClientInfo): Promise<IssuedTokens> {
+  async rotate(rawToken: string | undefined, client: ClientInfo): Promise<FamilyTokens> {
     const presented = parseRefreshToken(rawToken);
     if (!presented) throw invalidRefreshToken();
-    let found = await this.sessions.findToken(presented.id);
+    let found = await this.tokens.findToken(presented.id);
     if (!found || !secretMatches(presented.secret, found.secretHash)) throw invalidRefreshToken();
     const now = this.clock.now();
     this.assertActive(found, now);
@@ -144,7 +94,7 @@ export class SessionsService {
     if (!found.usedAt) {
       const { session } = found;
       const idleExpiresAt = nextIdleExpiry(now, this.config.sessions.idleTtlSeconds, session.absoluteExpiresAt);
-      const outcome = await this.sessions.rotate({
+      const outcome = await this.tokens.rotate({
         sessionId: session.id,
         tokenId: found.id,
         now,
@@ -156,115 +106,59 @@ export class SessionsService {
         },
       });
       if (outcome.kind === 'rotated') {
-        return this.issued(found.session, idleExpiresAt, { id: outcome.child.id, secret: outcome.child.secret });
+        return this.family(found.session, idleExpiresAt, { id: outcome.child.id, secret: outcome.child.secret });
       }
       // Revoked, expired or used by a concurrent request meanwhile: decide on what is stored now.
-      found = await this.sessions.findToken(presented.id);
+      found = await this.tokens.findToken(presented.id);
       if (!found) throw invalidRefreshToken();
       this.assertActive(found, now);
-      if (outcome.kind === 'session_inactive' || !found.usedAt) throw sessionEnded('revoked');
+      if (outcome.kind === 'session_inactive' || !found.usedAt) throw sessionEndedError('revoked');
     }
     return this.replayOrRevoke(presented, { ...found, usedAt: found.usedAt }, client, now);
   }
 
   /**
-   * Ends the caller's session, found from the refresh cookie or else from the
-   * access token. Idempotent: an unknown or already-ended session is not an error.
+   * Ends the caller's session, found from the refresh token or else from the
+   * access token's session id. Idempotent: an unknown or already-ended session is not an error.
    */
   async logout(from: { refreshToken?: string; sessionId?: string }, client: ClientInfo): Promise<void> {
     let sessionId = from.sessionId;
     const presented = parseRefreshToken(from.refreshToken);
     if (presented) {
-      const found = await this.sessions.findToken(presented.id);
+      const found = await this.tokens.findToken(presented.id);
       if (found && secretMatches(presented.secret, found.secretHash)) sessionId = found.session.id;
     }
     if (!sessionId) return;
     const session = await this.sessions.findSession(sessionId);
     if (!session) return;
-    await this.revoke(session.userId, session.id, REVOKE_REASON.logout, client);
+    await this.revokeByOwner(session, client);
   }
 
   async logoutAll(userId: string, client: ClientInfo): Promise<number> {
-    const now = this.clock.now();
-    const count = await this.sessions.revokeAllForUser(userId, REVOKE_REASON.logoutAll, now, {
-      type: AUDIT.logoutAll,
-      userId,
-      actor: userId,
-      ip: client.ip,
-      userAgent: client.userAgent,
-    });
-    this.logger.log({ msg: 'all sessions revoked', event: AUDIT.logoutAll, userId, sessions: count });
+    const count = await this.revoker.revokeAllForUser(userId, REVOKE_REASON.logoutAll, { type: AUDIT_EVENT.logoutAll, actor: userId, client });
+    this.logger.log({ msg: 'all sessions revoked', event: AUDIT_EVENT.logoutAll, userId, sessions: count });
     return count;
   }
 
-  listActive(userId: string) {
+  listActive(userId: string): Promise<SessionRecord[]> {
     return this.sessions.listActiveForUser(userId, this.clock.now(), MAX_LISTED_SESSIONS);
-  }
-
-  /**
-   * Revocations other services must honour: those of the last access-token
-   * lifetime (plus clock-skew margin). Older ones no longer matter, since
-   * every token of such a session has expired.
-   */
-  async revokedSince(since: Date | undefined): Promise<RevocationFeed> {
-    const now = this.clock.now();
-    const windowSeconds = this.config.tokens.accessTtlSeconds + REVOCATION_MARGIN_SECONDS;
-    const windowStart = new Date(now.getTime() - windowSeconds * 1000);
-    const from = since && since > windowStart ? since : windowStart;
-    const rows = await this.sessions.listRevokedSince(from, MAX_FEED_ENTRIES);
-    const complete = rows.length < MAX_FEED_ENTRIES;
-    const last = rows.at(-1)?.revokedAt;
-    return {
-      revoked: rows.map((row) => ({ sid: row.id, revokedAt: row.revokedAt! })),
-      // revoked_at is stamped before the revocation commits, so a poll can miss
-      // a row that commits a little later with an earlier stamp: the next poll
-      // starts FEED_OVERLAP back (pollers de-duplicate by sid). A truncated page
-      // resumes just before its last stamp, so rows sharing it are not skipped.
-      next: complete || !last ? new Date(now.getTime() - FEED_OVERLAP_MS) : new Date(last.getTime() - 1),
-      complete,
-      windowSeconds,
-    };
   }
 
   /** A user ends one of their own sessions; someone else's is indistinguishable from a missing one. */
   async revokeOwn(userId: string, sessionId: string, client: ClientInfo): Promise<void> {
     const session = await this.sessions.findSession(sessionId);
-    if (!session || session.userId !== userId) throw AppError.notFound('session_not_found', 'No such session.');
-    await this.revoke(userId, sessionId, REVOKE_REASON.logout, client);
+    if (!session || session.userId !== userId) throw new AppError('session_not_found');
+    await this.revokeByOwner(session, client);
   }
 
-  /**
-   * For this service's own routes: an access token of an ended session is
-   * refused at once, and the user (roles included) is read fresh, so that a
-   * revoked admin role stops working here before the token expires.
-   */
-  async activeSessionUser(sessionId: string, userId: string): Promise<PublicUser> {
-    const now = this.clock.now();
-    const cached = this.checks.get(sessionId);
-    // A cached entry only ever says "live"; once its times have passed, ask the database.
-    if (cached && cached.userId === userId && sessionState({ ...cached, revokedAt: null }, now) === 'active') return cached.user;
-    const session = await this.sessions.findSessionForAccess(sessionId);
-    const state = session && session.userId === userId ? sessionState(session, now) : 'revoked';
-    if (state !== 'active') throw sessionEnded(state);
-    this.checks.remember(sessionId, session!);
-    return session!.user;
-  }
-
-  private async revoke(userId: string, sessionId: string, reason: string, client: ClientInfo): Promise<void> {
-    const revoked = await this.sessions.revokeSession(sessionId, reason, this.clock.now(), {
-      type: AUDIT.logout,
-      userId,
-      sessionId,
-      actor: userId,
-      ip: client.ip,
-      userAgent: client.userAgent,
-    });
-    if (revoked) this.logger.log({ msg: 'session revoked', event: AUDIT.logout, userId, sessionId });
+  private async revokeByOwner(session: { id: string; userId: string }, client: ClientInfo): Promise<void> {
+    const revoked = await this.revoker.revokeSession(session, REVOKE_REASON.logout, { type: AUDIT_EVENT.logout, actor: session.userId, client });
+    if (revoked) this.logger.log({ msg: 'session revoked', event: AUDIT_EVENT.logout, userId: session.userId, sessionId: session.id });
   }
 
   private assertActive(found: FoundToken, now: Date): void {
     const state = found.revokedAt ? 'revoked' : found.expiresAt <= now ? 'expired' : sessionState(found.session, now);
-    if (state !== 'active') throw sessionEnded(state);
+    if (state !== 'active') throw sessionEndedError(state);
   }
 
   /** The token was used already: hand back its child inside the grace window, else end the family. */
@@ -273,46 +167,37 @@ export class SessionsService {
     found: FoundToken & { usedAt: Date },
     client: ClientInfo,
     now: Date,
-  ): Promise<IssuedTokens> {
+  ): Promise<FamilyTokens> {
     const { session } = found;
     const decision = decideOnUsedToken({ usedAt: found.usedAt, child: found.child }, now, this.config.sessions.graceSeconds);
     if (decision.kind === 'replay') {
       const secret = deriveChildSecret(this.config.sessions.refreshPepper, presented.secret, decision.childId);
       this.logger.log({ msg: 'refresh replayed inside the grace window', event: 'refresh_replayed', sessionId: session.id });
-      return this.issued(session, session.idleExpiresAt, { id: decision.childId, secret });
+      return this.family(session, session.idleExpiresAt, { id: decision.childId, secret });
     }
 
-    const revoked = await this.sessions.revokeSession(session.id, REVOKE_REASON.reuse, now, {
-      type: AUDIT.reuse,
-      userId: session.userId,
-      sessionId: session.id,
-      actor: 'system',
-      ip: client.ip,
-      userAgent: client.userAgent,
+    const revoked = await this.revoker.revokeSession(session, REVOKE_REASON.reuse, {
+      type: AUDIT_EVENT.reuse,
+      actor: SYSTEM_ACTOR,
+      client,
       data: { tokenId: presented.id },
     });
     if (revoked) {
       this.logger.warn({
         msg: 'refresh token reuse detected: family revoked',
-        event: AUDIT.reuse,
+        event: AUDIT_EVENT.reuse,
         userId: session.userId,
         sessionId: session.id,
         ip: client.ip,
       });
     }
-    throw AppError.unauthorized('refresh_token_reused', 'This refresh token was already used; the session has been revoked.', true);
+    throw new AppError('refresh_token_reused');
   }
 
-  private issued(session: FoundToken['session'], idleExpiresAt: Date, token: { id: string; secret: Buffer }): IssuedTokens {
+  private family(session: FoundToken['session'], idleExpiresAt: Date, token: { id: string; secret: Buffer }): FamilyTokens {
     return {
-      user: { id: session.userId, email: session.user.email, roles: session.user.roles },
+      owner: session.owner,
       session: { id: session.id, idleExpiresAt, absoluteExpiresAt: session.absoluteExpiresAt },
-      accessToken: this.accessTokens.issue({
-        userId: session.userId,
-        sessionId: session.id,
-        roles: session.user.roles,
-        sessionEndsAt: session.absoluteExpiresAt,
-      }),
       refreshToken: formatRefreshToken(token),
     };
   }

@@ -28,7 +28,7 @@ export interface IssuedAccessToken {
 const ACCEPTED_TYPES = new Set(['at+jwt', 'application/at+jwt']);
 
 export function invalidToken(): AppError {
-  return AppError.unauthorized('invalid_token', 'The access token is invalid.');
+  return new AppError('invalid_token');
 }
 
 @Injectable()

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { Prisma, SigningKey } from '../database/generated/client.js';
-import { PrismaService } from '../database/prisma.service.js';
+import type { AuditEntry } from '../audit/audit-entry.js';
+import { AuditWriter } from '../audit/audit.writer.js';
+import type { SigningKey } from '../database/generated/client.js';
+import { type Prisma, PrismaService } from '../database/prisma.service.js';
 
 export interface NewSigningKey {
   kid: string;
@@ -9,20 +11,25 @@ export interface NewSigningKey {
   privateKeyCiphertext: Buffer;
 }
 
-export interface KeyChangeAudit {
-  type: string;
-  actor: string;
-  data: Prisma.InputJsonValue;
-}
+/** The audit event of a key change; the key's kid is added to its data. */
+export type KeyChangeAudit = Omit<AuditEntry, 'at'>;
 
 /** Serialises key changes across instances (an advisory lock, held for one transaction). */
 const KEY_CHANGE_LOCK = 0x6b657973;
+
+/** A retired key never signs again, so its private part is dropped; it stays published until `publishUntil`. */
+function retired(retiredAt: Date, publishUntil: Date): Prisma.SigningKeyUpdateInput {
+  return { state: 'retired', retiredAt, publishUntil, privateKeyCiphertext: new Uint8Array(0) };
+}
 
 export type KeyChange<T> = { kind: 'done'; value: T } | { kind: 'refused'; reason: string };
 
 @Injectable()
 export class SigningKeysRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditWriter,
+  ) {}
 
   /** Creates the current key unless one exists; safe when several instances start at once. */
   async ensureCurrent(now: Date, create: () => Promise<NewSigningKey>): Promise<string | null> {
@@ -63,7 +70,7 @@ export class SigningKeysRepository {
       if (waiting) return waiting.kid;
       const key = await create();
       await tx.signingKey.create({ data: this.row(key, 'next', now) });
-      await this.audit(tx, audit, now, key.kid);
+      await this.audit.record(tx, { ...audit, at: now, data: { ...audit.data, kid: key.kid } });
       return key.kid;
     });
   }
@@ -86,13 +93,10 @@ export class SigningKeysRepository {
       if (expected.stagedNoLaterThan && next.createdAt > expected.stagedNoLaterThan) return { kind: 'refused', reason: 'too_early' };
       const current = await tx.signingKey.findFirst({ where: { state: 'current' }, select: { kid: true } });
       if (current) {
-        await tx.signingKey.update({
-          where: { kid: current.kid },
-          data: { state: 'retired', retiredAt: now, publishUntil, privateKeyCiphertext: new Uint8Array(0) },
-        });
+        await tx.signingKey.update({ where: { kid: current.kid }, data: retired(now, publishUntil) });
       }
       await tx.signingKey.update({ where: { kid: next.kid }, data: { state: 'current', activatedAt: now } });
-      await this.audit(tx, audit, now, next.kid);
+      await this.audit.record(tx, { ...audit, at: now, data: { ...audit.data, kid: next.kid } });
       return { kind: 'done', value: { current: next.kid, retired: current?.kid ?? null } };
     });
   }
@@ -103,11 +107,8 @@ export class SigningKeysRepository {
       const key = await tx.signingKey.findUnique({ where: { kid }, select: { state: true, retiredAt: true } });
       if (!key) return { kind: 'refused', reason: 'not_found' };
       if (key.state === 'current') return { kind: 'refused', reason: 'current' };
-      await tx.signingKey.update({
-        where: { kid },
-        data: { state: 'retired', retiredAt: key.retiredAt ?? now, publishUntil: now, privateKeyCiphertext: new Uint8Array(0) },
-      });
-      await this.audit(tx, audit, now, kid);
+      await tx.signingKey.update({ where: { kid }, data: retired(key.retiredAt ?? now, now) });
+      await this.audit.record(tx, { ...audit, at: now, data: { ...audit.data, kid } });
       return { kind: 'done', value: null };
     });
   }
@@ -127,9 +128,5 @@ export class SigningKeysRepository {
       createdAt: now,
       activatedAt: state === 'current' ? now : null,
     };
-  }
-
-  private async audit(tx: Prisma.TransactionClient, audit: KeyChangeAudit, now: Date, kid: string): Promise<void> {
-    await tx.auditEvent.create({ data: { occurredAt: now, type: audit.type, actor: audit.actor, data: { kid, ...(audit.data as object) } } });
   }
 }

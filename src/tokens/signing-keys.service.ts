@@ -1,12 +1,14 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { AUDIT_EVENT, type AuditEventType } from '../audit/audit-entry.js';
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from '../common/app-error.js';
+import type { Actor } from '../common/client-info.js';
 import { Clock } from '../common/clock.js';
 import { Random } from '../common/random.js';
 import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js';
-import { SigningKeysRepository } from './signing-keys.repository.js';
+import { type KeyChangeAudit, SigningKeysRepository } from './signing-keys.repository.js';
 
 export const SIGNING_ALGORITHM = 'ES256';
 
@@ -38,6 +40,10 @@ const RELOAD_INTERVAL_MS = 60_000;
 /** An unknown kid triggers at most one re-read per this period (random kids must not hammer the database). */
 const UNKNOWN_KID_RELOAD_MS = 5_000;
 
+function keyAudit(type: AuditEventType, actor: Actor, data: KeyChangeAudit['data']): KeyChangeAudit {
+  return { type, actor: actor.id, userId: null, sessionId: null, ip: actor.client.ip, userAgent: actor.client.userAgent, data };
+}
+
 /**
  * Signing keys: created on first start, kept encrypted in the database, held
  * decrypted in memory. Verification of our own access tokens reads only this
@@ -47,7 +53,7 @@ const UNKNOWN_KID_RELOAD_MS = 5_000;
 export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(SigningKeysService.name);
   private cache: KeyCache | undefined;
-  /** Monotonic: only intervals are compared. */
+  /** Clock time of the last load, in ms. */
   private loadedAt = 0;
   private reloading: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -78,7 +84,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
 
   async verificationKey(kid: string): Promise<KeyObject | undefined> {
     const known = this.published(kid);
-    if (known || performance.now() - this.loadedAt < UNKNOWN_KID_RELOAD_MS) return known;
+    if (known || this.clock.now().getTime() - this.loadedAt < UNKNOWN_KID_RELOAD_MS) return known;
     await this.reloadQuietly();
     return this.published(kid);
   }
@@ -104,34 +110,35 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
    * until every token it signed has expired. `force` does both at once
    * (after a leak), accepting that caching verifiers refetch on the new kid.
    */
-  async rotate(actorId: string, force: boolean): Promise<{ action: 'staged' | 'promoted'; current: string; next: string | null }> {
+  async rotate(actor: Actor, force: boolean): Promise<{ action: 'staged' | 'promoted'; current: string; next: string | null }> {
     const now = this.clock.now();
-    const audit = (type: string) => ({ type, actor: actorId, data: { force } });
+    const audit = (type: AuditEventType) => keyAudit(type, actor, { force });
+    const actorId = actor.id;
     let staged = await this.keys.findNext();
     if (!staged) {
-      const kid = await this.keys.stageNext(now, () => this.generate(), audit('signing_key_staged'));
+      const kid = await this.keys.stageNext(now, () => this.generate(), audit(AUDIT_EVENT.keyStaged));
       await this.reload();
-      this.logger.log({ msg: 'next signing key published', event: 'signing_key_staged', kid, actorId });
+      this.logger.log({ msg: 'next signing key published', event: AUDIT_EVENT.keyStaged, kid, actorId });
       if (!force) return { action: 'staged', current: this.signingKey().kid, next: kid };
       staged = { kid, createdAt: now };
     }
     const waitMs = (this.config.tokens.jwksMaxAgeSeconds * 1000) + RELOAD_INTERVAL_MS;
     const publishUntil = new Date(now.getTime() + (this.config.tokens.accessTtlSeconds + RETIRED_KEY_MARGIN_SECONDS) * 1000);
-    const change = await this.keys.promoteNext(now, publishUntil, audit('signing_key_promoted'), {
+    const change = await this.keys.promoteNext(now, publishUntil, audit(AUDIT_EVENT.keyPromoted), {
       kid: staged.kid,
       stagedNoLaterThan: force ? undefined : new Date(now.getTime() - waitMs),
     });
     if (change.kind === 'refused') {
       const readyAt = new Date(staged.createdAt.getTime() + waitMs).toISOString();
-      throw AppError.conflict(
-        'key_not_ready',
-        change.reason === 'too_early'
-          ? `The next key ${staged.kid} was published at ${staged.createdAt.toISOString()}; instances and verifiers may hold the old key set until ${readyAt}. Retry then, or force.`
-          : 'The staged key changed meanwhile; list the keys and retry.',
-      );
+      throw new AppError('key_not_ready', {
+        message:
+          change.reason === 'too_early'
+            ? `The next key ${staged.kid} was published at ${staged.createdAt.toISOString()}; instances and verifiers may hold the old key set until ${readyAt}. Retry then, or force.`
+            : 'The staged key changed meanwhile; list the keys and retry.',
+      });
     }
     await this.reload();
-    this.logger.log({ msg: 'signing key rotated', event: 'signing_key_promoted', ...change.value, actorId, publishUntil });
+    this.logger.log({ msg: 'signing key rotated', event: AUDIT_EVENT.keyPromoted, ...change.value, actorId, publishUntil });
     return { action: 'promoted', current: change.value.current, next: null };
   }
 
@@ -139,14 +146,11 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
    * Takes a next or retired key out of the JWKS: at once on this instance,
    * within the reload interval on the others. Tokens it signed stop verifying.
    */
-  async withdraw(kid: string, actorId: string): Promise<void> {
-    const change = await this.keys.withdraw(kid, this.clock.now(), { type: 'signing_key_withdrawn', actor: actorId, data: {} });
-    if (change.kind === 'refused') {
-      if (change.reason === 'not_found') throw AppError.notFound('key_not_found', 'No such signing key.');
-      throw AppError.conflict('key_is_current', 'The current key cannot be withdrawn; rotate with force first.');
-    }
+  async withdraw(kid: string, actor: Actor): Promise<void> {
+    const change = await this.keys.withdraw(kid, this.clock.now(), keyAudit(AUDIT_EVENT.keyWithdrawn, actor, {}));
+    if (change.kind === 'refused') throw new AppError(change.reason === 'not_found' ? 'key_not_found' : 'key_is_current');
     await this.reload();
-    this.logger.warn({ msg: 'signing key withdrawn from the JWKS', event: 'signing_key_withdrawn', kid, actorId });
+    this.logger.warn({ msg: 'signing key withdrawn from the JWKS', event: AUDIT_EVENT.keyWithdrawn, kid, actorId: actor.id });
   }
 
   jwks(): { keys: JWK[] } {
@@ -185,7 +189,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       type: 'pkcs8',
     });
     this.cache = { signing: { kid: current.kid, privateKey }, published };
-    this.loadedAt = performance.now();
+    this.loadedAt = this.clock.now().getTime();
   }
 
   private async generate() {

@@ -58,7 +58,7 @@ export class PasswordHasher implements OnModuleInit {
   private async run<T>(task: () => Promise<T>): Promise<T> {
     const allBusy = this.queue.pending >= this.config.argon2.maxConcurrency;
     if (allBusy && this.queue.size >= this.config.argon2.maxQueue) {
-      throw AppError.serviceBusy('Too many sign-ins at once; retry in a moment.', 1);
+      throw new AppError('service_busy', { message: 'Too many sign-ins at once; retry in a moment.', retryAfterSeconds: 1 });
     }
     return (await this.queue.add(task)) as T;
   }

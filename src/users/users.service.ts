@@ -35,7 +35,7 @@ export class UsersService {
       roles: [],
       now: this.clock.now(),
     });
-    if (!user) throw AppError.conflict('email_taken', 'An account with this email already exists.');
+    if (!user) throw new AppError('email_taken');
     this.logger.log({ msg: 'user registered', event: 'user_registered', userId: user.id });
     return user;
   }
@@ -49,11 +49,11 @@ export class UsersService {
     password = normalizePassword(password);
     if (!found) {
       await this.hasher.verifyDummy(password);
-      throw AppError.unauthorized('invalid_credentials', 'The email or password is wrong.');
+      throw new AppError('invalid_credentials');
     }
     const { passwordHash, ...user } = found;
     const check = await this.hasher.verify(passwordHash, password);
-    if (!check.valid) throw AppError.unauthorized('invalid_credentials', 'The email or password is wrong.');
+    if (!check.valid) throw new AppError('invalid_credentials');
     if (check.needsRehash) {
       await this.users.updatePasswordHash(user.id, await this.hasher.hash(password), this.clock.now());
       this.logger.log({ msg: 'password hash upgraded to the configured argon2 parameters', userId: user.id });
@@ -61,13 +61,12 @@ export class UsersService {
     return user;
   }
 
-  /** Operator command (CLI): roles take effect on this service's routes at once, in tokens at the next refresh. */
+  /** Operator command (CLI): roles take effect on this service's routes within SESSION_CHECK_CACHE_MS, in tokens at the next refresh. */
   async changeRole(email: string, role: string, grant: boolean): Promise<PublicUser> {
-    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(role)) throw AppError.invalidRequest(`role: "${role}" is not a role name`);
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(role)) throw AppError.invalidField('role', 'is not a role name');
     const user = await this.users.changeRole(normalizeEmail(email), role, grant, this.clock.now());
-    if (!user) throw AppError.notFound('user_not_found', `No user with the email ${normalizeEmail(email)}.`);
+    if (!user) throw new AppError('user_not_found', { message: `No user with the email ${normalizeEmail(email)}.` });
     this.logger.log({ msg: grant ? 'role granted' : 'role revoked', event: 'user_roles_changed', userId: user.id, roles: user.roles });
     return user;
   }
-
 }

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SessionsService } from '../../src/sessions/sessions.service.js';
+import { SessionCheck } from '../../src/sessions/session-check.service.js';
+import { SignInService } from '../../src/sign-in/sign-in.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestContext, type TestContext } from '../helpers/app.js';
 import { PASSWORD, uniqueEmail } from '../helpers/users.js';
@@ -27,7 +28,8 @@ afterAll(async () => {
 test('concurrent refreshes with one token on the embedded database all get the same child', async () => {
   const email = uniqueEmail();
   await t.module.get(UsersService).register(email, PASSWORD);
-  const sessions = t.module.get(SessionsService);
+  const sessions = t.module.get(SignInService);
+  const checks = t.module.get(SessionCheck);
   const client = { ip: null, userAgent: null };
   for (let round = 0; round < 3; round++) {
     const issued = await sessions.login(email, PASSWORD, client);
@@ -35,6 +37,6 @@ test('concurrent refreshes with one token on the embedded database all get the s
     expect(results.map((result) => result.status)).toEqual(Array(10).fill('fulfilled'));
     const children = new Set(results.map((result) => (result as PromiseFulfilledResult<{ refreshToken: string }>).value.refreshToken));
     expect(children.size).toBe(1);
-    await Promise.all(Array.from({ length: 10 }, () => sessions.activeSessionUser(issued.session.id, issued.user.id)));
+    await Promise.all(Array.from({ length: 10 }, () => checks.activeSessionOwner(issued.session.id, issued.user.id)));
   }
 });

@@ -1,5 +1,6 @@
-import { PurgeService } from '../../src/sessions/purge.service.js';
+import { PurgeService } from '../../src/retention/retention.service.js';
 import { SessionsService } from '../../src/sessions/sessions.service.js';
+import { SignInService } from '../../src/sign-in/sign-in.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestContext, type TestContext } from '../helpers/app.js';
 import { PASSWORD, uniqueEmail } from '../helpers/users.js';
@@ -18,16 +19,17 @@ const client = { ip: null, userAgent: null };
 test('deletes sessions that ended before the retention period, in batches, and leaves the rest', async () => {
   const users = t.module.get(UsersService);
   const sessions = t.module.get(SessionsService);
+  const signIn = t.module.get(SignInService);
   const email = uniqueEmail();
   await users.register(email, PASSWORD);
 
-  const old = await Promise.all(Array.from({ length: 5 }, () => sessions.login(email, PASSWORD, client)));
-  await sessions.refresh(old[0]!.refreshToken, client);
+  const old = await Promise.all(Array.from({ length: 5 }, () => signIn.login(email, PASSWORD, client)));
+  await signIn.refresh(old[0]!.refreshToken, client);
   await sessions.logout({ refreshToken: old[1]!.refreshToken }, client);
   t.clock.advanceSeconds(40 * DAY);
-  const recentlyRevoked = await sessions.login(email, PASSWORD, client);
+  const recentlyRevoked = await signIn.login(email, PASSWORD, client);
   await sessions.logout({ refreshToken: recentlyRevoked.refreshToken }, client);
-  const live = await sessions.login(email, PASSWORD, client);
+  const live = await signIn.login(email, PASSWORD, client);
 
   const progress: number[] = [];
   const result = await t.module.get(PurgeService).run(({ table, deletedSoFar }) => {
@@ -40,7 +42,7 @@ test('deletes sessions that ended before the retention period, in batches, and l
   const remaining = await t.prisma.session.findMany({ select: { id: true } });
   expect(remaining.map((row) => row.id).sort()).toEqual([recentlyRevoked.session.id, live.session.id].sort());
   expect(await t.prisma.refreshToken.count({ where: { sessionId: old[0]!.session.id } })).toBe(0);
-  await expect(sessions.refresh(live.refreshToken, client)).resolves.toMatchObject({ session: { id: live.session.id } });
+  await expect(signIn.refresh(live.refreshToken, client)).resolves.toMatchObject({ session: { id: live.session.id } });
 
   t.clock.advanceSeconds(100 * DAY);
   const later = await t.module.get(PurgeService).run();

@@ -1,5 +1,7 @@
 import { AppError } from '../../src/common/app-error.js';
+import { SessionCheck } from '../../src/sessions/session-check.service.js';
 import { SessionsService } from '../../src/sessions/sessions.service.js';
+import { SignInService } from '../../src/sign-in/sign-in.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestContext, type TestContext } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -26,13 +28,13 @@ afterAll(async () => {
 async function loginOn(context: TestContext) {
   const email = uniqueEmail();
   await context.module.get(UsersService).register(email, PASSWORD);
-  return context.module.get(SessionsService).login(email, PASSWORD, client);
+  return context.module.get(SignInService).login(email, PASSWORD, client);
 }
 
 async function check(context: TestContext, issued: Awaited<ReturnType<typeof loginOn>>) {
   return context.module
-    .get(SessionsService)
-    .activeSessionUser(issued.session.id, issued.user.id)
+    .get(SessionCheck)
+    .activeSessionOwner(issued.session.id, issued.user.id)
     .then(
       () => 'active',
       (error: AppError) => error.code,

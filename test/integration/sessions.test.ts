@@ -1,7 +1,8 @@
 import { AppError } from '../../src/common/app-error.js';
-import type { ClientInfo } from '../../src/sessions/client-info.js';
-import { SessionsRepository } from '../../src/sessions/sessions.repository.js';
+import type { ClientInfo } from '../../src/common/client-info.js';
+import { RefreshTokensRepository } from '../../src/sessions/refresh-tokens.repository.js';
 import { SessionsService } from '../../src/sessions/sessions.service.js';
+import { SignInService } from '../../src/sign-in/sign-in.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestContext, type TestContext } from '../helpers/app.js';
 import { ControllableRandom } from '../helpers/controllable-random.js';
@@ -11,11 +12,13 @@ const client: ClientInfo = { ip: '203.0.113.7', userAgent: 'integration-test' };
 const random = new ControllableRandom();
 let t: TestContext;
 let sessions: SessionsService;
+let signIn: SignInService;
 let users: UsersService;
 
 beforeAll(async () => {
   t = await startTestContext({ random, env: { REFRESH_GRACE_SECONDS: '10' } });
   sessions = t.module.get(SessionsService);
+  signIn = t.module.get(SignInService);
   users = t.module.get(UsersService);
 });
 afterAll(() => t?.close());
@@ -23,7 +26,7 @@ afterAll(() => t?.close());
 async function login() {
   const email = uniqueEmail();
   await users.register(email, PASSWORD);
-  return sessions.login(email, PASSWORD, client);
+  return signIn.login(email, PASSWORD, client);
 }
 
 const idOf = (token: string) => token.split('.')[0]!;
@@ -43,7 +46,7 @@ test('a crash between the compare-and-set and the insert rolls the whole rotatio
   t.clock.advanceSeconds(30);
 
   random.failNextUuidWith(new Error('injected crash after claiming the token'));
-  await expect(sessions.refresh(issued.refreshToken, client)).rejects.toThrow('injected crash');
+  await expect(signIn.refresh(issued.refreshToken, client)).rejects.toThrow('injected crash');
 
   const token = await t.prisma.refreshToken.findUniqueOrThrow({ where: { id: idOf(issued.refreshToken) } });
   expect(token.usedAt).toBeNull();
@@ -51,17 +54,17 @@ test('a crash between the compare-and-set and the insert rolls the whole rotatio
   const after = await t.prisma.session.findUniqueOrThrow({ where: { id: issued.session.id } });
   expect(after).toEqual(before);
 
-  const retried = await sessions.refresh(issued.refreshToken, client);
+  const retried = await signIn.refresh(issued.refreshToken, client);
   expect(retried.session.id).toBe(issued.session.id);
   expect(await t.prisma.refreshToken.count({ where: { sessionId: issued.session.id } })).toBe(2);
 });
 
 test('should a claim ever pass twice, the unique parent index stops the second child and it counts as a lost race', async () => {
   const issued = await login();
-  await sessions.refresh(issued.refreshToken, client);
+  await signIn.refresh(issued.refreshToken, client);
   // Simulate a broken compare-and-set: the parent looks unused again although its child exists.
   await t.prisma.refreshToken.update({ where: { id: idOf(issued.refreshToken) }, data: { usedAt: null } });
-  const outcome = await t.module.get(SessionsRepository).rotate({
+  const outcome = await t.module.get(RefreshTokensRepository).rotate({
     sessionId: issued.session.id,
     tokenId: idOf(issued.refreshToken),
     now: t.clock.now(),
@@ -75,7 +78,7 @@ test('should a claim ever pass twice, the unique parent index stops the second c
 
 test('20 concurrent rotations of one token: one child, one identical answer for all', async () => {
   const issued = await login();
-  const results = await Promise.all(Array.from({ length: 20 }, () => sessions.refresh(issued.refreshToken, client)));
+  const results = await Promise.all(Array.from({ length: 20 }, () => signIn.refresh(issued.refreshToken, client)));
   expect(new Set(results.map((result) => result.refreshToken)).size).toBe(1);
   expect(await t.prisma.refreshToken.count({ where: { parentId: idOf(issued.refreshToken) } })).toBe(1);
   expect((await t.prisma.session.findUniqueOrThrow({ where: { id: issued.session.id } })).revokedAt).toBeNull();
@@ -84,7 +87,7 @@ test('20 concurrent rotations of one token: one child, one identical answer for 
 test('many families rotating at once under contention: no errors, one child per token', async () => {
   const families = await Promise.all(Array.from({ length: 10 }, () => login()));
   const rounds = await Promise.all(
-    families.flatMap((family) => Array.from({ length: 4 }, () => sessions.refresh(family.refreshToken, client))),
+    families.flatMap((family) => Array.from({ length: 4 }, () => signIn.refresh(family.refreshToken, client))),
   );
   expect(rounds).toHaveLength(40);
   for (const family of families) {
@@ -94,11 +97,11 @@ test('many families rotating at once under contention: no errors, one child per 
 
 test('a replay after the grace window racing the legitimate holder\'s rotation ends the family either way', async () => {
   const issued = await login();
-  const child = await sessions.refresh(issued.refreshToken, client);
+  const child = await signIn.refresh(issued.refreshToken, client);
   t.clock.advanceSeconds(11);
   const [legit, stolen] = await Promise.allSettled([
-    sessions.refresh(child.refreshToken, client),
-    sessions.refresh(issued.refreshToken, client),
+    signIn.refresh(child.refreshToken, client),
+    signIn.refresh(issued.refreshToken, client),
   ]);
   expect(stolen.status).toBe('rejected');
   expect(((stolen as PromiseRejectedResult).reason as AppError).code).toBe('refresh_token_reused');
@@ -111,12 +114,12 @@ test('a replay after the grace window racing the legitimate holder\'s rotation e
 test('logout-all racing refreshes of several sessions: no deadlock, everything revoked', async () => {
   const email = uniqueEmail();
   await users.register(email, PASSWORD);
-  const logins = await Promise.all(Array.from({ length: 5 }, () => sessions.login(email, PASSWORD, client)));
+  const logins = await Promise.all(Array.from({ length: 5 }, () => signIn.login(email, PASSWORD, client)));
   const userId = logins[0]!.user.id;
   const outcomes = await Promise.allSettled([
-    ...logins.map((issued) => sessions.refresh(issued.refreshToken, client)),
+    ...logins.map((issued) => signIn.refresh(issued.refreshToken, client)),
     sessions.logoutAll(userId, client),
-    ...logins.map((issued) => sessions.refresh(issued.refreshToken, client)),
+    ...logins.map((issued) => signIn.refresh(issued.refreshToken, client)),
   ]);
   for (const outcome of outcomes) {
     if (outcome.status === 'rejected') {
@@ -125,7 +128,7 @@ test('logout-all racing refreshes of several sessions: no deadlock, everything r
     }
   }
   expect(await t.prisma.session.count({ where: { userId, revokedAt: null } })).toBe(0);
-  for (const issued of logins) await expectAppError(sessions.refresh(issued.refreshToken, client), 'session_revoked');
+  for (const issued of logins) await expectAppError(signIn.refresh(issued.refreshToken, client), 'session_revoked');
 });
 
 describe('grace window of 0 seconds', () => {
@@ -136,7 +139,7 @@ describe('grace window of 0 seconds', () => {
   afterAll(() => strict?.close());
 
   test('any second use is reuse', async () => {
-    const strictSessions = strict.module.get(SessionsService);
+    const strictSessions = strict.module.get(SignInService);
     const email = uniqueEmail();
     await strict.module.get(UsersService).register(email, PASSWORD);
     const issued = await strictSessions.login(email, PASSWORD, client);

@@ -3,9 +3,9 @@ import type { AppConfig } from '../../src/config/app-config.js';
 
 type CookieSettings = AppConfig['cookies'];
 
-const DEFAULTS: CookieSettings = { accessName: '__Host-access', refreshName: '__Secure-refresh', secure: true };
+const DEFAULTS: CookieSettings = { accessName: '__Host-access', refreshName: '__Secure-refresh', secure: true, domain: undefined };
 const WITH_DOMAIN: CookieSettings = { accessName: 'access', refreshName: 'refresh', secure: true, domain: 'example.com' };
-const PLAIN_HTTP: CookieSettings = { accessName: 'dev-access', refreshName: 'dev-refresh', secure: false };
+const PLAIN_HTTP: CookieSettings = { accessName: 'dev-access', refreshName: 'dev-refresh', secure: false, domain: undefined };
 
 describe('accessCookie', () => {
   test('has the exact DESIGN.md attributes with the default settings', () => {

@@ -3,23 +3,23 @@ import { AppError } from '../../src/common/app-error.js';
 import { mapError } from '../../src/common/error-mapper.js';
 
 describe('mapError: AppError', () => {
-  test('passes code, status, message, details, retryAfter and clearCookies through', () => {
-    const error = new AppError(429, 'rate_limited', 'Too many login attempts.', {
+  test('passes code, status, message, details and retryAfter through', () => {
+    const error = new AppError('rate_limited', {
+      message: 'Too many login attempts.',
       details: [{ field: 'email', reason: 'too many attempts' }],
       retryAfterSeconds: 42,
-      clearCookies: true,
     });
     expect(mapError(error)).toEqual({
       status: 429,
       body: { error: 'rate_limited', message: 'Too many login attempts.', details: [{ field: 'email', reason: 'too many attempts' }] },
       retryAfterSeconds: 42,
-      clearCookies: true,
+      clearCookies: false,
       unexpected: false,
     });
   });
 
   test('without extras: no details key, clearCookies false, no retryAfter', () => {
-    const mapped = mapError(AppError.conflict('email_taken', 'This email is already registered.'));
+    const mapped = mapError(new AppError('email_taken', { message: 'This email is already registered.' }));
     expect(mapped.status).toBe(409);
     expect(mapped.body).toEqual({ error: 'email_taken', message: 'This email is already registered.' });
     expect(mapped.body).not.toHaveProperty('details');
@@ -33,13 +33,13 @@ describe('mapError: AppError', () => {
     expect(mapped.body).not.toHaveProperty('details');
   });
 
-  test('unauthorized with clearCookies keeps the flag', () => {
-    const mapped = mapError(AppError.unauthorized('session_revoked', 'The session has ended.', true));
+  test('a code that ends the session clears the cookies (the catalog says which)', () => {
+    const mapped = mapError(new AppError('session_revoked', { message: 'The session has ended.' }));
     expect(mapped).toMatchObject({ status: 401, body: { error: 'session_revoked' }, clearCookies: true });
   });
 
   test('serviceBusy keeps its retryAfterSeconds', () => {
-    expect(mapError(AppError.serviceBusy('Busy.', 3))).toMatchObject({ status: 503, body: { error: 'service_busy' }, retryAfterSeconds: 3 });
+    expect(mapError(new AppError('service_busy', { message: 'Busy.', retryAfterSeconds: 3 }))).toMatchObject({ status: 503, body: { error: 'service_busy' }, retryAfterSeconds: 3 });
   });
 });
 
@@ -91,7 +91,7 @@ describe('mapError: Nest HttpExceptions', () => {
 
   test('BadRequestException -> 400 invalid_request and UnauthorizedException -> 401', () => {
     expect(mapError(new BadRequestException())).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
-    expect(mapError(new UnauthorizedException())).toMatchObject({ status: 401, body: { error: 'unauthenticated' } });
+    expect(mapError(new UnauthorizedException())).toMatchObject({ status: 401, body: { error: 'authentication_required' } });
   });
 });
 

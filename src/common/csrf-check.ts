@@ -1,9 +1,8 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from './app-error.js';
-import { IS_PUBLIC, USES_REFRESH_COOKIE } from './public.decorator.js';
+import type { RoutePolicy } from './route-policy.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -34,40 +33,32 @@ export function hasBearer(headers: FastifyRequest['headers']): boolean {
  * non-browser clients that send no Origin are let through.
  */
 @Injectable()
-export class CsrfGuard implements CanActivate {
+export class CsrfCheck {
   private readonly allowed: Set<string>;
 
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly config: AppConfig,
-  ) {
+  constructor(private readonly config: AppConfig) {
     this.allowed = new Set(config.http.allowedOrigins);
   }
 
-  canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (SAFE_METHODS.has(request.method)) return true;
+  verify(request: FastifyRequest, policy: RoutePolicy): void {
+    if (SAFE_METHODS.has(request.method)) return;
 
-    const targets = [context.getHandler(), context.getClass()];
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) ?? false;
-    const usesRefreshCookie = this.reflector.getAllAndOverride<boolean>(USES_REFRESH_COOKIE, targets) ?? false;
     // A Bearer header vouches for itself, not for a refresh cookie sent alongside it.
-    const carriesRefreshCookie = usesRefreshCookie && Boolean(request.cookies?.[this.config.cookies.refreshName]);
-    if (hasBearer(request.headers) && !carriesRefreshCookie) return true;
+    const carriesRefreshCookie = policy.usesRefreshCookie && Boolean(request.cookies?.[this.config.cookies.refreshName]);
+    if (hasBearer(request.headers) && !carriesRefreshCookie) return;
     const origin = requestOrigin(request.headers);
 
-    if (isPublic && !usesRefreshCookie) {
+    if (policy.accessToken === 'none' && !policy.usesRefreshCookie) {
       if (origin !== undefined && !this.allowed.has(origin)) throw rejected('the Origin is not allowed');
-      return true;
+      return;
     }
     if (origin === undefined || !this.allowed.has(origin)) throw rejected('the Origin is missing or not allowed');
     if (!request.headers[this.config.http.csrfHeader]) {
       throw rejected(`the ${this.config.http.csrfHeader} header is missing`);
     }
-    return true;
   }
 }
 
 function rejected(why: string): AppError {
-  return AppError.forbidden('csrf_rejected', `Cross-site request refused: ${why}.`);
+  return new AppError('csrf_rejected', { message: `Cross-site request refused: ${why}.` });
 }

@@ -1,7 +1,7 @@
-import type { IssuedTokens } from '../sessions/sessions.service.js';
+import type { IssuedTokens } from '../../sign-in/issued-tokens.js';
 
 /** The body of a login or refresh: who, which session, and when things expire. Never a token. */
-export function tokenResponse(issued: IssuedTokens) {
+export function toTokensView(issued: IssuedTokens) {
   return {
     user: issued.user,
     session: {

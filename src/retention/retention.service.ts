@@ -1,7 +1,8 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AuditWriter } from '../audit/audit.writer.js';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
-import { PurgeRepository } from './purge.repository.js';
+import { SessionsRepository } from '../sessions/sessions.repository.js';
 
 export interface PurgeResult {
   sessionsDeleted: number;
@@ -22,7 +23,8 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
   private running: Promise<PurgeResult> | undefined;
 
   constructor(
-    private readonly purge: PurgeRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly audit: AuditWriter,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -47,7 +49,6 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async pass(onProgress: PurgeProgress): Promise<PurgeResult> {
-    const started = performance.now();
     const now = this.clock.now().getTime();
     const { retentionDays, auditRetentionDays, batchSize } = this.config.purge;
     let batches = 0;
@@ -64,13 +65,13 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
     };
 
     const sessionCutoff = new Date(now - retentionDays * DAY_MS);
-    const sessionsDeleted = await drain('sessions', () => this.purge.deleteEndedSessions(sessionCutoff, batchSize));
+    const sessionsDeleted = await drain('sessions', () => this.sessions.deleteEnded(sessionCutoff, batchSize));
     const auditEventsDeleted =
       auditRetentionDays === 0
         ? 0
-        : await drain('audit_events', () => this.purge.deleteAuditEventsBefore(new Date(now - auditRetentionDays * DAY_MS), batchSize));
+        : await drain('audit_events', () => this.audit.deleteOlderThan(new Date(now - auditRetentionDays * DAY_MS), batchSize));
 
-    const result = { sessionsDeleted, auditEventsDeleted, batches, durationMs: Math.round(performance.now() - started) };
+    const result = { sessionsDeleted, auditEventsDeleted, batches, durationMs: this.clock.now().getTime() - now };
     this.logger.log({ msg: 'purge finished', event: 'purge_completed', ...result });
     return result;
   }

@@ -1,17 +1,10 @@
-import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../common/app-error.js';
+import type { RateLimitBucket } from '../common/route-policy.js';
 import { AppConfig } from '../config/app-config.js';
 import { normalizeEmail } from '../users/email.js';
-
-export type RateLimitBucket = 'login-ip' | 'login-account' | 'register-ip' | 'refresh-ip';
-
-const RATE_LIMIT = 'auth:rateLimit';
-
-/** Counts the request against each named bucket; the limits come from configuration. */
-export const RateLimit = (...buckets: RateLimitBucket[]) => SetMetadata(RATE_LIMIT, buckets);
 
 /**
  * Fixed-window limits per IP and per account (rate-limiter-flexible, in
@@ -19,13 +12,10 @@ export const RateLimit = (...buckets: RateLimitBucket[]) => SetMetadata(RATE_LIM
  * normalised email, so a password-guessing run is slowed whichever IPs it uses.
  */
 @Injectable()
-export class RateLimitGuard implements CanActivate {
+export class RateLimits {
   private readonly limiters: Record<RateLimitBucket, RateLimiterMemory>;
 
-  constructor(
-    private readonly reflector: Reflector,
-    config: AppConfig,
-  ) {
+  constructor(config: AppConfig) {
     const { windowSeconds: duration, loginPerIp, loginPerAccount, registerPerIp, refreshPerIp } = config.rateLimits;
     this.limiters = {
       'login-ip': new RateLimiterMemory({ keyPrefix: 'login-ip', points: loginPerIp, duration }),
@@ -35,10 +25,8 @@ export class RateLimitGuard implements CanActivate {
     };
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const buckets = this.reflector.get<RateLimitBucket[] | undefined>(RATE_LIMIT, context.getHandler());
-    if (!buckets) return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
+  /** Counts the request against each bucket; 429 with Retry-After when one is exhausted. */
+  async consume(request: FastifyRequest, buckets: readonly RateLimitBucket[]): Promise<void> {
     for (const bucket of buckets) {
       const key = keyFor(bucket, request);
       if (key === undefined) continue;
@@ -46,12 +34,9 @@ export class RateLimitGuard implements CanActivate {
         await this.limiters[bucket].consume(key);
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        throw new AppError(429, 'rate_limited', 'Too many attempts; retry later.', {
-          retryAfterSeconds: rejection.msBeforeNext / 1000,
-        });
+        throw new AppError('rate_limited', { retryAfterSeconds: rejection.msBeforeNext / 1000 });
       }
     }
-    return true;
   }
 }
 

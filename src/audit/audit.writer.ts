@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { type Prisma, PrismaService } from '../database/prisma.service.js';
+import type { AuditEntry } from './audit-entry.js';
+
+/**
+ * The only code that writes the audit trail. An event is recorded inside the
+ * transaction of the change it describes, so that the two commit together or
+ * not at all.
+ */
+@Injectable()
+export class AuditWriter {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async record(tx: Prisma.TransactionClient, entry: AuditEntry): Promise<void> {
+    await tx.auditEvent.create({
+      data: {
+        occurredAt: entry.at,
+        type: entry.type,
+        actor: entry.actor,
+        userId: entry.userId,
+        sessionId: entry.sessionId,
+        ip: entry.ip,
+        userAgent: entry.userAgent,
+        data: entry.data,
+      },
+    });
+  }
+
+  /** Retention: deletes at most `batchSize` events older than `cutoff`; returns how many. */
+  deleteOlderThan(cutoff: Date, batchSize: number): Promise<number> {
+    return this.prisma.$executeRaw`
+      DELETE FROM "audit_events" WHERE "id" IN (
+        SELECT "id" FROM "audit_events" WHERE "occurred_at" < ${cutoff} LIMIT ${batchSize}
+      )`;
+  }
+}

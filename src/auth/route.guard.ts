@@ -1,0 +1,38 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../common/app-error.js';
+import { CsrfCheck } from '../common/csrf-check.js';
+import { RoutePolicies } from '../common/route-policy.js';
+import { AccessTokenGuard } from './access-token.guard.js';
+import type { Principal } from './principal.js';
+import { RateLimits } from './rate-limits.js';
+
+/**
+ * The one global guard: reads the route's policy (common/route-policy.ts)
+ * and applies it in this order: CSRF, rate limits, access token, roles.
+ * Deny by default: a route with no policy needs a valid access token.
+ */
+@Injectable()
+export class RouteGuard implements CanActivate {
+  constructor(
+    private readonly policies: RoutePolicies,
+    private readonly csrf: CsrfCheck,
+    private readonly rateLimits: RateLimits,
+    private readonly accessToken: AccessTokenGuard,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const policy = this.policies.of(context);
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
+    this.csrf.verify(request, policy);
+    if (policy.rateLimits.length > 0) await this.rateLimits.consume(request, policy.rateLimits);
+    if (policy.accessToken !== 'none') await this.accessToken.authenticate(context, policy.accessToken === 'optional');
+    if (policy.roles.length > 0) {
+      const roles = request.user?.roles ?? [];
+      if (!policy.roles.every((role) => roles.includes(role))) {
+        throw new AppError('insufficient_role', { message: `This needs the role: ${policy.roles.join(', ')}.` });
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,63 @@
+import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+
+/**
+ * What a route requires, said with decorators in one place and read by the
+ * one global route guard. Deny by default: without a decorator a route needs
+ * a valid access token of a live session, and nothing else.
+ */
+export type RateLimitBucket = 'login-ip' | 'login-account' | 'register-ip' | 'refresh-ip';
+
+export interface RoutePolicy {
+  /** `required` (the default), `optional` (read a valid token if there is one) or `none` (public). */
+  accessToken: 'required' | 'optional' | 'none';
+  /** The route acts on the refresh cookie, so the CSRF rule treats it as cookie-authenticated. */
+  usesRefreshCookie: boolean;
+  /** The caller needs every one of these roles. */
+  roles: readonly string[];
+  rateLimits: readonly RateLimitBucket[];
+}
+
+const ACCESS_TOKEN = 'route:accessToken';
+const REFRESH_COOKIE = 'route:usesRefreshCookie';
+const ROLES = 'route:roles';
+const RATE_LIMITS = 'route:rateLimits';
+
+/** Opts a route out of the access-token requirement. */
+export const Public = () => SetMetadata(ACCESS_TOKEN, 'none');
+
+/** The route works without an access token too (logout); a valid one is still read. */
+export const OptionalAccessToken = () => SetMetadata(ACCESS_TOKEN, 'optional');
+
+/** Marks a route that acts on the refresh cookie (refresh, logout). */
+export const UsesRefreshCookie = () => SetMetadata(REFRESH_COOKIE, true);
+
+/** The caller needs every one of these roles (on a handler or a whole controller). */
+export const Roles = (...roles: string[]) => SetMetadata(ROLES, roles);
+
+/** Counts the request against each named bucket; the limits come from configuration. */
+export const RateLimit = (...buckets: RateLimitBucket[]) => SetMetadata(RATE_LIMITS, buckets);
+
+/** Route metadata never changes after startup, so each handler's policy is read once. */
+@Injectable()
+export class RoutePolicies {
+  private readonly byHandler = new WeakMap<object, RoutePolicy>();
+
+  constructor(private readonly reflector: Reflector) {}
+
+  of(context: ExecutionContext): RoutePolicy {
+    const handler = context.getHandler();
+    let policy = this.byHandler.get(handler);
+    if (!policy) {
+      const targets = [handler, context.getClass()];
+      policy = {
+        accessToken: this.reflector.getAllAndOverride<RoutePolicy['accessToken']>(ACCESS_TOKEN, targets) ?? 'required',
+        usesRefreshCookie: this.reflector.getAllAndOverride<boolean>(REFRESH_COOKIE, targets) ?? false,
+        roles: this.reflector.getAllAndOverride<string[]>(ROLES, targets) ?? [],
+        rateLimits: this.reflector.getAllAndOverride<RateLimitBucket[]>(RATE_LIMITS, targets) ?? [],
+      };
+      this.byHandler.set(handler, policy);
+    }
+    return policy;
+  }
+}

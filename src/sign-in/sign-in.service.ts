@@ -1,0 +1,55 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppError } from '../common/app-error.js';
+import type { ClientInfo } from '../common/client-info.js';
+import type { FamilyTokens } from '../sessions/family.js';
+import { SessionsService } from '../sessions/sessions.service.js';
+import { AccessTokensService } from '../tokens/access-tokens.service.js';
+import { UsersService } from '../users/users.service.js';
+import type { IssuedTokens } from './issued-tokens.js';
+
+/**
+ * Composes users, sessions and tokens: credentials become a new family, and
+ * a family (new or rotated) becomes the pair of tokens the client receives.
+ */
+@Injectable()
+export class SignInService {
+  private readonly logger = new Logger(SignInService.name);
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly accessTokens: AccessTokensService,
+  ) {}
+
+  async login(email: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
+    let user;
+    try {
+      user = await this.users.verifyCredentials(email, password);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'invalid_credentials') {
+        this.logger.warn({ msg: 'login failed', event: 'login_failed', ip: client.ip });
+      }
+      throw error;
+    }
+    return this.tokensFor(await this.sessions.start(user, client));
+  }
+
+  async refresh(rawToken: string | undefined, client: ClientInfo): Promise<IssuedTokens> {
+    return this.tokensFor(await this.sessions.rotate(rawToken, client));
+  }
+
+  private tokensFor(family: FamilyTokens): IssuedTokens {
+    const { owner, session } = family;
+    return {
+      user: { id: owner.id, email: owner.email, roles: owner.roles },
+      session,
+      accessToken: this.accessTokens.issue({
+        userId: owner.id,
+        sessionId: session.id,
+        roles: owner.roles,
+        sessionEndsAt: session.absoluteExpiresAt,
+      }),
+      refreshToken: family.refreshToken,
+    };
+  }
+}
