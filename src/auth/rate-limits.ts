@@ -8,7 +8,7 @@ import { normalizeEmail } from '../users/email.js';
 
 /**
  * Fixed-window limits per IP and per account (rate-limiter-flexible, in
- * memory: per instance, see README). The account bucket keys on the
+ * memory: per instance, see docs/passwords.md). The account bucket keys on the
  * normalised email, so a password-guessing run is slowed whichever IPs it uses.
  */
 @Injectable()

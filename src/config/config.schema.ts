@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boolean, cookieName, integer, originList, secret, trustProxy } from './setting-types.js';
 
 /**
  * Every setting the service reads, by its environment variable name, with
@@ -21,57 +22,7 @@ export interface SettingDoc {
 
 const documented = <T extends z.ZodType>(schema: T, doc: SettingDoc): T => schema.meta({ ...doc });
 
-const boolean = z
-  .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
-  .transform((value) => value === 'true' || value === '1');
-
-/** Decimal digits only: "0x12c", "3e2" or " " are mistakes, not numbers. */
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^-?\d+$/, { message: 'must be a whole number' })
-    .transform(Number)
-    .pipe(z.number())
-    .refine((value) => value >= min, { message: `must be at least ${min}` })
-    .refine((value) => value <= max, { message: `must be at most ${max}` });
-
-const secret = z.string().min(32, { message: 'must be at least 32 characters' });
-
-const origin = z.string().transform((value, ctx) => {
-  try {
-    const url = new URL(value);
-    if (url.origin === 'null' || url.origin !== value.replace(/\/$/, '')) {
-      throw new Error('not an origin');
-    }
-    return url.origin;
-  } catch {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not an origin such as https://app.example.com` });
-    return z.NEVER;
-  }
-});
-
-const originList = z
-  .string()
-  .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
-  .pipe(z.array(origin));
-
-const cookieName = z.string().regex(/^[A-Za-z0-9_-]+$/, { message: 'must be a cookie token ([A-Za-z0-9_-])' });
-
 const DAY = 24 * 60 * 60;
-
-/**
- * Which proxies may name the client in X-Forwarded-For: "false", a number of
- * hops, or the proxies' addresses and CIDR ranges. Never "trust everyone":
- * then the client picks its own IP and walks past per-IP rate limits.
- */
-const trustProxy = z.string().transform((value, ctx): false | number | string => {
-  if (value === 'false' || value === '0') return false;
-  if (/^\d{1,2}$/.test(value)) return Number(value);
-  const entries = value.split(',').map((entry) => entry.trim());
-  if (entries.every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry) && entry.length > 1)) return entries.join(',');
-  ctx.addIssue({ code: 'custom', message: 'must be false, a number of proxy hops, or proxy addresses/CIDR ranges separated by commas' });
-  return z.NEVER;
-});
 
 export const settingsShape = {
   NODE_ENV: documented(z.enum(['production', 'development', 'test']).default('development'), {

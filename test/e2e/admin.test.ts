@@ -86,6 +86,16 @@ describe('sessions', () => {
     expect(audit.body.events[0]).toMatchObject({ userId, sessionId, actor: adminId, type: 'session_revoked_by_admin' });
   });
 
+  test('a session id in upper case revokes the family and applies at once on this instance (its session-check cache too)', async () => {
+    const { client, sessionId } = await someone();
+    expect((await client.get('/auth/me')).status).toBe(200);
+    const reply = await admin.post(`/admin/sessions/${sessionId.toUpperCase()}/revoke`);
+    expect(reply.body).toEqual({ sessionId, revoked: true });
+    const me = await client.get('/auth/me');
+    expect(me.status).toBe(401);
+    expect(me.body.error).toBe('session_revoked');
+  });
+
   test('revoking every family of a user', async () => {
     const { email, userId } = await someone();
     await new HttpClient(t.baseUrl).post('/auth/login', { email, password: PASSWORD });
@@ -138,8 +148,15 @@ describe('signing keys', () => {
     expect(early.body.error).toBe('key_not_ready');
 
     t.clock.advanceSeconds(300 + 60 + 1);
-    const promoted = await admin.post('/admin/keys/rotate', {});
+    const promoted = await admin.post('/admin/keys/rotate', {}, { headers: { 'user-agent': 'ops-console/1.0' } });
     expect(promoted.body).toMatchObject({ action: 'promoted', current: staged.body.next });
+    const audit = await admin.get('/admin/audit?type=signing_key_promoted');
+    expect(audit.body.events[0]).toMatchObject({
+      actor: adminId,
+      ip: '127.0.0.1',
+      userAgent: 'ops-console/1.0',
+      data: { kid: staged.body.next, force: false },
+    });
 
     await client.post('/auth/refresh');
     expect(decodeProtectedHeader(client.cookieValue('__Host-access')!).kid).toBe(staged.body.next);

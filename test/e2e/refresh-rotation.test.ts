@@ -9,6 +9,7 @@ beforeAll(async () => {
   });
 });
 afterAll(() => t?.close());
+afterEach(() => t.clock.reset());
 
 const REFRESH = '__Secure-refresh';
 
@@ -169,7 +170,6 @@ describe('replays', () => {
     }
     expect((await t.prisma.session.findUniqueOrThrow({ where: { id: sessionId } })).revokedAt).toEqual(session.revokedAt);
     expect(await t.prisma.auditEvent.count({ where: { sessionId, type: 'refresh_token_reuse_detected' } })).toBe(1);
-    t.clock.advanceSeconds(-3600 * 24);
   });
 
   test('a token with a wrong secret or of unknown id changes nothing', async () => {
@@ -200,7 +200,6 @@ describe('expiry', () => {
     const { client, sessionId } = await loggedIn();
     t.clock.advanceSeconds(3601);
     const reply = await client.post('/auth/refresh');
-    t.clock.advanceSeconds(-3601);
     expect(reply.status).toBe(401);
     expect(reply.body.error).toBe('session_expired');
     expect(reply.setCookies.some((line) => line.startsWith(`${REFRESH}=;`))).toBe(true);
@@ -210,16 +209,12 @@ describe('expiry', () => {
 
   test('refreshing keeps a session alive only up to its absolute lifetime', async () => {
     const { client } = await loggedIn();
-    let elapsed = 0;
     for (const step of [3000, 3000]) {
       t.clock.advanceSeconds(step);
-      elapsed += step;
       expect((await client.post('/auth/refresh')).status).toBe(200);
     }
     t.clock.advanceSeconds(1300);
-    elapsed += 1300;
     const reply = await client.post('/auth/refresh');
-    t.clock.advanceSeconds(-elapsed);
     expect(reply.status).toBe(401);
     expect(reply.body.error).toBe('session_expired');
   });

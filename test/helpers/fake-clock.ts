@@ -20,4 +20,9 @@ export class FakeClock extends Clock {
   advanceSeconds(seconds: number): void {
     this.advance(seconds * 1000);
   }
+
+  /** Back to the real time: for an afterEach hook, so that a failed test cannot leave the clock moved for the next. */
+  reset(to: Date = new Date()): void {
+    this.current = to.getTime();
+  }
 }

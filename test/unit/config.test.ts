@@ -43,6 +43,12 @@ function problemFor(error: ConfigError, variable: string): string | undefined {
 }
 
 describe('loadConfig defaults', () => {
+  test('outside production the default origin and issuer follow PORT', () => {
+    const { config } = loadConfig(env({ PORT: '4000' }));
+    expect(config.http.allowedOrigins).toEqual(['http://localhost:4000']);
+    expect(config.tokens.issuer).toBe('http://localhost:4000');
+  });
+
   test('loads with only the secrets and DATA_DIR set', () => {
     const { config } = loadConfig(env());
     expect(config.env).toBe('development');

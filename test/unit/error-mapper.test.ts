@@ -1,6 +1,7 @@
 import { BadRequestException, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { AppError } from '../../src/common/app-error.js';
 import { mapError } from '../../src/common/error-mapper.js';
+import { ERROR_CATALOG, type ErrorCode, type ErrorSpec } from '../../src/common/error-catalog.js';
 
 describe('mapError: AppError', () => {
   test('passes code, status, message, details and retryAfter through', () => {
@@ -172,5 +173,22 @@ describe('driver errors of raw queries and the HTTP parser', () => {
   test('HPE_HEADER_OVERFLOW is 431, other parser errors 400', () => {
     expect(mapError(Object.assign(new Error('x'), { code: 'HPE_HEADER_OVERFLOW' })).status).toBe(431);
     expect(mapError(Object.assign(new Error('x'), { code: 'HPE_INVALID_HEADER_TOKEN' })).status).toBe(400);
+  });
+});
+
+describe('the error catalog', () => {
+  test('every code is snake_case and keeps its catalog status and message on the wire', () => {
+    for (const [code, spec] of Object.entries(ERROR_CATALOG) as Array<[ErrorCode, ErrorSpec]>) {
+      expect(code).toMatch(/^[a-z]+(_[a-z]+)*$/);
+      const mapped = mapError(new AppError(code));
+      expect(mapped.status).toBe(spec.status);
+      expect(mapped.body).toEqual({ error: code, message: spec.message });
+      expect(mapped.clearCookies).toBe(spec.clearsCookies ?? false);
+    }
+  });
+
+  test('only the three session-ending codes clear the cookies', () => {
+    const clearing = Object.entries(ERROR_CATALOG as Record<string, ErrorSpec>).filter(([, spec]) => spec.clearsCookies).map(([code]) => code);
+    expect(clearing.sort()).toEqual(['refresh_token_reused', 'session_expired', 'session_revoked']);
   });
 });
