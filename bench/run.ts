@@ -3,24 +3,58 @@
 // Measures the service's three paths (token verification, rotation, login)
 // and, in the same run on the same machine, the ceilings they are compared
 // with. Prints one table and writes it as JSON under bench/results/.
-// Needs a built service (npm run bench builds first) and a PostgreSQL server:
+// Needs a built service (npm run bench builds it, and bundles this file to
+// bench/dist/run.js, since Node 20 cannot run TypeScript) and a PostgreSQL server:
 // DATABASE_URL names one whose role may create databases (default: the local
 // server); the benchmark creates its own database there and drops it after.
-import { fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { createServer } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, type JsonWebKey, randomBytes, randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
-import argon2 from 'argon2';
+import argon2, { type HashOptions } from 'argon2';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
-import { createDatabase, dropDatabase, fillRefreshTokens, insertFreshTokens } from './fixtures.mjs';
+import { CLAIM_TOKEN, FIND_TOKEN, INSERT_CHILD, TOUCH_SESSION } from '../src/sessions/rotation.sql.js';
+import type { CeilingMode, CeilingReady } from './ceiling-server.js';
+import { createDatabase, dropDatabase, fillRefreshTokens, insertFreshTokens, type FreshToken } from './fixtures.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** One measured phase. */
+interface Measurement {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  requests: number;
+}
+
+/** A point of the scale sweep. */
+interface SweepPoint {
+  tableRows: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** A line of the table, and of `rows` in the JSON result. */
+interface Row extends Partial<Measurement> {
+  operation: string;
+  rps: number;
+  tableRows?: number;
+  ceiling?: number;
+  ratio?: number;
+  target?: number;
+  rssMb?: number | null;
+}
+
+// This file runs as bench/dist/run.js, beside the bundled ceiling server.
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '../..');
 const quick = process.argv.includes('--quick');
 const plan = quick
   ? { warmup: 1, measure: 3, sweep: [10_000, 100_000], sweepMeasure: 2, cryptoMs: 500, freshTokens: 20_000 }
@@ -30,25 +64,28 @@ const POOL_SIZE = 10;
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const ORIGIN = 'https://bench.example';
 const PASSWORD = 'bench password, long enough';
-const ARGON2 = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 };
+const ARGON2: HashOptions = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 };
 
-const log = (message) => process.stderr.write(`[bench] ${message}\n`);
-const rows = [];
-const children = [];
+const log = (message: string): void => {
+  process.stderr.write(`[bench] ${message}\n`);
+};
+const rows: Row[] = [];
+const children: ChildProcess[] = [];
 
-function freePort() {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      const { port } = server.address() as AddressInfo;
       server.close(() => resolve(port));
     });
   });
 }
 
 /** Peak resident set size of a process (VmHWM), in MB. */
-function peakRssMb(pid) {
+function peakRssMb(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
   try {
     const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Math.round(Number(match[1]) / 1024) : null;
@@ -57,7 +94,7 @@ function peakRssMb(pid) {
   }
 }
 
-async function waitForHealth(base, child) {
+async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
     if (child.exitCode !== null) throw new Error(`the service exited with code ${child.exitCode}`);
     try {
@@ -70,7 +107,7 @@ async function waitForHealth(base, child) {
   throw new Error('the service did not become healthy');
 }
 
-async function startService(databaseUrl) {
+async function startService(databaseUrl: string): Promise<{ base: string; child: ChildProcess }> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   // The same runtime settings as `npm run start:prod` and the Dockerfile.
@@ -102,31 +139,36 @@ async function startService(databaseUrl) {
   return { base, child };
 }
 
-function startCeiling(mode, env) {
+function startCeiling(mode: CeilingMode, env: Record<string, string>): Promise<{ base: string; child: ChildProcess }> {
   return new Promise((resolve, reject) => {
-    const child = fork(join(root, 'bench/ceiling-server.mjs'), [], { env: { ...process.env, ...env, CEILING_MODE: mode }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = fork(join(here, 'ceiling-server.js'), [], { env: { ...process.env, ...env, CEILING_MODE: mode }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     children.push(child);
-    child.once('message', ({ port }) => resolve({ base: `http://127.0.0.1:${port}`, child }));
+    child.once('message', (message) => {
+      const { port } = message as CeilingReady;
+      resolve({ base: `http://127.0.0.1:${port}`, child });
+    });
     child.once('exit', (code) => reject(new Error(`ceiling server exited with ${code}`)));
   });
 }
 
-function stop(child) {
+function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', resolve);
+    // Nest re-raises SIGTERM after its shutdown hooks, so the service ends by signal, with no exit code. Waiting
+    // for its exit a second time (in main's finally) would empty the event loop: Node would quit before dropping the database.
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
 }
 
-function cannon(options) {
+function cannon(options: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     autocannon({ ...options, timeout: 10 }, (error, result) => (error ? reject(error) : resolve(result)));
   });
 }
 
 /** Warm-up, then the measured run; only the latter counts. */
-async function load(options, connections) {
+async function load(options: autocannon.Options, connections: number): Promise<Measurement> {
   await cannon({ ...options, connections, duration: plan.warmup });
   const result = await cannon({ ...options, connections, duration: plan.measure });
   return {
@@ -138,46 +180,46 @@ async function load(options, connections) {
   };
 }
 
-function record(row) {
+function record(row: Row): void {
   rows.push(row);
   log(`${row.operation}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}`);
 }
 
 /** After a bulk load: vacuum and checkpoint now, so that the measurement does not pay for them. */
-async function settle(pool) {
+async function settle(pool: pg.Pool): Promise<void> {
   await pool.query('VACUUM (ANALYZE) sessions, refresh_tokens');
   await pool.query('CHECKPOINT').catch(() => log('CHECKPOINT needs a superuser; measuring without it'));
 }
 
-/** Each worker runs the service's rotation transaction for fresh tokens, as fast as pg allows. */
-async function pgRotationCeiling(pool, tokens, concurrency, seconds) {
+/**
+ * Each worker runs the service's refresh round trips for fresh tokens, as fast
+ * as pg allows: its lookup, then its rotation transaction, with its very
+ * statements (src/sessions/rotation.sql.ts) in the order and with the
+ * parameters RefreshTokensRepository sends them.
+ */
+async function pgRotationCeiling(pool: pg.Pool, tokens: FreshToken[], concurrency: number, seconds: number): Promise<Measurement> {
   let next = 0;
-  const latencies = [];
+  const latencies: number[] = [];
   let errors = 0;
   const deadline = performance.now() + seconds * 1000;
-  const worker = async () => {
+  const worker = async (): Promise<void> => {
     while (performance.now() < deadline && next < tokens.length) {
       const { tokenId, sessionId } = tokens[next++];
       const started = performance.now();
+      const found = await pool.query(FIND_TOKEN, [tokenId]);
+      if (found.rowCount !== 1) {
+        errors += 1;
+        continue;
+      }
       const client = await pool.connect();
       try {
         const now = new Date();
+        const idleExpiresAt = new Date(now.getTime() + 14 * 86400_000);
         await client.query('BEGIN');
-        const touched = await client.query(
-          `UPDATE "sessions" SET "last_used_at" = $2, "idle_expires_at" = $3
-           WHERE "id" = $1::uuid AND "revoked_at" IS NULL AND "idle_expires_at" > $2 AND "absolute_expires_at" > $2`,
-          [sessionId, now, new Date(now.getTime() + 14 * 86400_000)],
-        );
-        const claimed = await client.query(
-          `UPDATE "refresh_tokens" SET "used_at" = $3
-           WHERE "id" = $1::uuid AND "session_id" = $2::uuid AND "used_at" IS NULL AND "revoked_at" IS NULL`,
-          [tokenId, sessionId, now],
-        );
+        const touched = await client.query(TOUCH_SESSION, [sessionId, now, idleExpiresAt]);
+        const claimed = await client.query(CLAIM_TOKEN, [tokenId, sessionId, now]);
         if (touched.rowCount !== 1 || claimed.rowCount !== 1) throw new Error('claim failed');
-        await client.query(
-          `INSERT INTO "refresh_tokens" ("id", "session_id", "parent_id", "secret_hash", "created_at", "expires_at") VALUES ($1, $2, $3, $4, $5, $6)`,
-          [randomUUID(), sessionId, tokenId, randomBytes(32), now, new Date(now.getTime() + 14 * 86400_000)],
-        );
+        await client.query(INSERT_CHILD, [randomUUID(), sessionId, tokenId, randomBytes(32), now, idleExpiresAt]);
         await client.query('COMMIT');
         latencies.push(performance.now() - started);
       } catch {
@@ -192,11 +234,11 @@ async function pgRotationCeiling(pool, tokens, concurrency, seconds) {
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (q) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+  const at = (q: number): number => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
   return { rps: Math.round(latencies.length / elapsed), p50: at(0.5), p99: at(0.99), errors, requests: latencies.length };
 }
 
-async function argon2Ceiling(hash, seconds) {
+async function argon2Ceiling(hash: string, seconds: number): Promise<number> {
   const cores = availableParallelism();
   let done = 0;
   const deadline = performance.now() + seconds * 1000;
@@ -212,7 +254,7 @@ async function argon2Ceiling(hash, seconds) {
   return Math.round(done / ((performance.now() - started) / 1000));
 }
 
-function opsPerSecond(work, ms) {
+function opsPerSecond(work: () => unknown, ms: number): number {
   let count = 0;
   const started = performance.now();
   while (performance.now() - started < ms) {
@@ -222,7 +264,7 @@ function opsPerSecond(work, ms) {
   return Math.round(count / ((performance.now() - started) / 1000));
 }
 
-function refreshRequests(tokens) {
+function refreshRequests(tokens: FreshToken[]): Pick<autocannon.Options, 'method' | 'headers' | 'requests'> {
   let next = 0;
   return {
     method: 'POST',
@@ -239,7 +281,12 @@ function refreshRequests(tokens) {
   };
 }
 
-function formatTable(list) {
+function verdict({ ratio, target }: Row): string {
+  if (ratio === undefined || target === undefined) return '';
+  return `${ratio >= target ? 'met' : 'MISSED'} (≥ ${target})`;
+}
+
+function formatTable(list: Row[]): string {
   const header = ['operation', 'req/s', 'p50 ms', 'p99 ms', 'ceiling req/s', 'ratio', 'target', 'errors', 'peak RSS MB'];
   const lines = list.map((row) => [
     row.operation,
@@ -248,16 +295,16 @@ function formatTable(list) {
     String(row.p99 ?? ''),
     row.ceiling === undefined ? '' : String(row.ceiling),
     row.ratio === undefined ? '' : row.ratio.toFixed(2),
-    row.target === undefined ? '' : `${row.ratio >= row.target ? 'met' : 'MISSED'} (≥ ${row.target})`,
+    verdict(row),
     row.errors === undefined ? '' : String(row.errors),
     row.rssMb === undefined || row.rssMb === null ? '' : String(row.rssMb),
   ]);
   const widths = header.map((title, index) => Math.max(title.length, ...lines.map((line) => line[index].length)));
-  const render = (cells) => `| ${cells.map((cell, index) => cell.padEnd(widths[index])).join(' | ')} |`;
+  const render = (cells: string[]): string => `| ${cells.map((cell, index) => cell.padEnd(widths[index])).join(' | ')} |`;
   return [render(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...lines.map(render)].join('\n');
 }
 
-async function main() {
+async function main(): Promise<void> {
   const started = Date.now();
   const databaseName = `auth_bench_${process.pid}`;
   log(`${quick ? 'quick' : 'full'} run: warm-up ${plan.warmup} s, measure ${plan.measure} s per phase; ${availableParallelism()} cores`);
@@ -266,15 +313,18 @@ async function main() {
   try {
     const service = await startService(databaseUrl);
     const json = { 'content-type': 'application/json', origin: ORIGIN, 'x-requested-with': 'fetch' };
-    const registered = await (await fetch(`${service.base}/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'bench@example.test', password: PASSWORD }) })).json();
+    const registered = (await (await fetch(`${service.base}/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'bench@example.test', password: PASSWORD }) })).json()) as {
+      user: { id: string };
+    };
     const userId = registered.user.id;
     const login = async () => {
       const reply = await fetch(`${service.base}/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'bench@example.test', password: PASSWORD }) });
       const access = reply.headers.getSetCookie().find((line) => line.startsWith('__Host-access='));
+      if (!access) throw new Error(`login answered ${reply.status} without an access cookie`);
       return { accessCookie: access.split(';')[0] };
     };
     const { accessCookie } = await login();
-    const jwks = await (await fetch(`${service.base}/.well-known/jwks.json`)).json();
+    const jwks = (await (await fetch(`${service.base}/.well-known/jwks.json`)).json()) as { keys: JsonWebKey[] };
     const me = await (await fetch(`${service.base}/auth/me`, { headers: { cookie: accessCookie } })).text();
 
     // 1. token verification: GET /auth/me against node:http + the same verification
@@ -296,7 +346,7 @@ async function main() {
     record({ operation: 'ceiling: node:http + cookie + ES256 verify', ...verifyRow, rssMb: verifyRss });
     record({ operation: 'reference: node:http JSON only', ...jsonRow, rssMb: jsonRss });
 
-    // 2. rotation: POST /auth/refresh, a fresh token per request, against the same transaction issued with pg
+    // 2. rotation: POST /auth/refresh, a fresh token per request, against the same lookup and transaction issued with pg
     log(`preparing ${plan.freshTokens} fresh refresh tokens`);
     const fresh = await insertFreshTokens(pool, userId, plan.freshTokens);
     const refreshRow = await load({ url: `${service.base}/auth/refresh`, ...refreshRequests(fresh) }, CONNECTIONS.refresh);
@@ -325,7 +375,7 @@ async function main() {
 
     // 5. scale sweep: rotation with ever more rows in refresh_tokens, from an emptied table
     await pool.query('TRUNCATE refresh_tokens, sessions');
-    const sweep = [];
+    const sweep: SweepPoint[] = [];
     for (const size of plan.sweep) {
       const fresh = Math.min(quick ? 10_000 : 20_000, size / 2);
       const filled = await fillRefreshTokens(pool, userId, size - fresh, (have) => log(`  refresh_tokens: ${have} rows`));
@@ -333,7 +383,7 @@ async function main() {
       await settle(pool);
       await cannon({ url: `${service.base}/auth/refresh`, ...refreshRequests(tokens.slice(0, fresh / 4)), connections: CONNECTIONS.refresh, duration: 1 });
       const result = await cannon({ url: `${service.base}/auth/refresh`, ...refreshRequests(tokens.slice(fresh / 4)), connections: CONNECTIONS.refresh, duration: plan.sweepMeasure });
-      const point = { tableRows: filled + fresh, rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx + result.errors + result.timeouts };
+      const point: SweepPoint = { tableRows: filled + fresh, rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx + result.errors + result.timeouts };
       sweep.push(point);
       log(`sweep ${filled} rows: ${point.rps} req/s, p99 ${point.p99} ms`);
     }
@@ -344,12 +394,14 @@ async function main() {
     const serviceRss = peakRssMb(service.child.pid);
     await stop(service.child);
 
-    const p99Growth = sweep.length > 1 ? sweep.at(-1).p99 / Math.max(1, sweep[0].p99) : undefined;
+    const first = sweep[0];
+    const last = sweep.at(-1);
+    const p99Growth = sweep.length > 1 && last ? last.p99 / Math.max(1, first.p99) : undefined;
     const targets = {
       meRatio: { value: rows[0].ratio, target: 0.6 },
       refreshRatio: { value: rows[3].ratio, target: 0.5 },
       loginRatio: { value: rows[5].ratio, target: 0.8 },
-      errorsInValidLoad: { value: rows.filter((row) => row.errors !== undefined).reduce((sum, row) => sum + row.errors, 0), target: 0 },
+      errorsInValidLoad: { value: rows.reduce((sum, row) => sum + (row.errors ?? 0), 0), target: 0 },
       servicePeakRssMb: { value: serviceRss, target: 250 },
       sweepP99Growth: { value: p99Growth, target: 1.5 },
     };
@@ -386,8 +438,8 @@ async function main() {
   }
 }
 
-main().catch(async (error) => {
-  log(`failed: ${error.stack ?? error}`);
+main().catch(async (error: unknown) => {
+  log(`failed: ${error instanceof Error ? (error.stack ?? error) : error}`);
   await Promise.all(children.map(stop));
   process.exit(1);
 });

@@ -3,7 +3,14 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 
-export async function createDatabase(adminUrl, name) {
+/** A refresh token ready to present: its cookie value, and its ids for the pg ceiling. */
+export interface FreshToken {
+  cookie: string;
+  tokenId: string;
+  sessionId: string;
+}
+
+export async function createDatabase(adminUrl: string, name: string): Promise<string> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
@@ -14,7 +21,7 @@ export async function createDatabase(adminUrl, name) {
   return url.toString();
 }
 
-export async function dropDatabase(adminUrl, name) {
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
@@ -23,19 +30,18 @@ export async function dropDatabase(adminUrl, name) {
 
 /**
  * `count` live sessions of one user, one unused refresh token each (distinct
- * sessions, so that rotations do not queue on one session row). Returns the
- * cookie values `<id>.<secret>` and the ids, for the pg ceiling.
+ * sessions, so that rotations do not queue on one session row).
  */
-export async function insertFreshTokens(pool, userId, count) {
+export async function insertFreshTokens(pool: pg.Pool, userId: string, count: number): Promise<FreshToken[]> {
   const now = new Date();
   const idle = new Date(now.getTime() + 14 * 86400_000);
   const absolute = new Date(now.getTime() + 30 * 86400_000);
-  const tokens = [];
+  const tokens: FreshToken[] = [];
   for (let offset = 0; offset < count; offset += 5000) {
     const batch = Math.min(5000, count - offset);
-    const sessionIds = [];
-    const tokenIds = [];
-    const hashes = [];
+    const sessionIds: string[] = [];
+    const tokenIds: string[] = [];
+    const hashes: Buffer[] = [];
     for (let i = 0; i < batch; i++) {
       const sessionId = randomUUID();
       const tokenId = randomUUID();
@@ -60,8 +66,13 @@ export async function insertFreshTokens(pool, userId, count) {
 }
 
 /** Pads refresh_tokens up to `target` rows with used tokens of ended sessions, as a long-running service accumulates. */
-export async function fillRefreshTokens(pool, userId, target, onProgress) {
-  const { rows } = await pool.query('SELECT count(*)::int AS n FROM refresh_tokens');
+export async function fillRefreshTokens(
+  pool: pg.Pool,
+  userId: string,
+  target: number,
+  onProgress?: (rows: number) => void,
+): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM refresh_tokens');
   let have = rows[0].n;
   const perSession = 10;
   while (have < target) {
