@@ -1,4 +1,4 @@
-import { type AuthState, createAuthClient } from '../src/auth-client.js';
+import { AuthClientError, type AuthState, createAuthClient } from '../src/auth-client.js';
 
 /** The API's address: ?api=… in the page URL, else the same host on port 3000. */
 const api = new URLSearchParams(location.search).get('api') ?? `${location.protocol}//${location.hostname}:3000`;
@@ -20,8 +20,10 @@ function render(state: AuthState): void {
   $('logged-out').hidden = state.status !== 'logged-out';
   if (state.status === 'logged-in') {
     status.textContent = 'You are signed in.';
+    delete status.dataset.reason;
     $('user-email').textContent = state.user.email;
   } else if (state.status === 'logged-out') {
+    status.dataset.reason = state.reason;
     status.textContent = state.reason === 'logout' || state.reason === 'no-session' ? 'You are signed out.' : `You are signed out (session ${state.reason}).`;
     $('api-result').textContent = '';
   }
@@ -58,7 +60,8 @@ $('login-form').addEventListener('submit', async (event) => {
   try {
     await auth.login($<HTMLInputElement>('email').value, $<HTMLInputElement>('password').value);
   } catch (error) {
-    $('login-error').textContent = (error as { code?: string }).code === 'invalid_credentials' ? 'Wrong email or password.' : 'Could not sign in.';
+    const wrong = error instanceof AuthClientError && error.code === 'invalid_credentials';
+    $('login-error').textContent = wrong ? 'Wrong email or password.' : 'Could not sign in.';
   }
 });
 
