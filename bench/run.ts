@@ -128,6 +128,7 @@ async function startService(databaseUrl: string): Promise<{ base: string; child:
       PURGE_INTERVAL_SECONDS: '0',
       RATE_LIMIT_LOGIN_PER_IP: '100000',
       RATE_LIMIT_LOGIN_PER_ACCOUNT: '100000',
+      RATE_LIMIT_LOGIN_PER_ACCOUNT_IP: '100000',
       RATE_LIMIT_REGISTER_PER_IP: '100000',
       RATE_LIMIT_REFRESH_PER_IP: '1000000',
       ARGON2_MAX_QUEUE: '1000',

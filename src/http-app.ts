@@ -5,11 +5,13 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyReply } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
+import { STATUS_CODES, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { mapError } from './common/error-mapper.js';
 import { parseJsonBody } from './common/json-body-parser.js';
 import type { AppConfig } from './config/app-config.js';
+import type { GracefulShutdown } from './graceful-shutdown.js';
 
 const INCOMING_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -34,7 +36,14 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     genReqId: requestId,
     requestIdHeader: false,
     logger: false,
-    return503OnClosing: true,
+    // A request must arrive whole in time (slow-client attacks), and a silent connection is closed.
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.idleTimeoutMs,
+    // Node checks those deadlines on a timer (every 30 s by default), which would let a slow client overstay by that much.
+    http: { headersTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.http.requestTimeoutMs / 2) },
+    // Requests that arrive while closing get our 503 (GracefulShutdown), not Fastify's own body.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
     // Errors raised before Nest sees the request (a malformed URL) take the error shape too.
     frameworkErrors: (error: Error, _request: unknown, reply: FastifyReply) => {
       const { status, body } = mapError(error);
@@ -59,12 +68,39 @@ function writeClientError(error: Error & { code?: string }, socket: Duplex): voi
 }
 
 /**
+ * Caps open connections in all and per client IP, refusing the excess
+ * before any parsing. Per IP only without TRUST_PROXY: behind a proxy every
+ * socket comes from the proxy, and the cap belongs there.
+ */
+function limitConnections(server: Server, config: AppConfig): void {
+  server.maxConnections = config.http.maxConnections;
+  const perIp = config.http.maxConnectionsPerIp;
+  if (perIp === 0 || config.http.trustProxy !== false) return;
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? 'unknown';
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > perIp) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left === 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
+}
+
+/**
  * Everything about the HTTP app that is not a module: plugins, hooks and
  * headers. Shared by main.ts and the e2e tests, so that tests exercise the
  * same stack that production runs.
  */
-export async function configureApp(app: NestFastifyApplication, config: AppConfig, logger: PinoLogger): Promise<void> {
+export async function configureApp(app: NestFastifyApplication, config: AppConfig, logger: PinoLogger, shutdown: GracefulShutdown): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
+  limitConnections(fastify.server, config);
   // Straight to pino, not through Nest's logger: this line is written for every request.
   const requestLog = logger.child({ context: 'Http' });
 
@@ -73,6 +109,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     reply.header('x-request-id', request.id);
     done();
   });
+  shutdown.install(fastify);
   await app.register(fastifyRequestContext, { defaultStoreValues: (request) => ({ requestId: request.id }) });
   // JSON only: fastify's built-in text/plain parser would let a cross-site
   // "simple" request (no preflight) reach the routes.
@@ -109,5 +146,10 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     done();
   });
 
-  app.useSecurityHeaders();
+  // Helmet's headers (Nest's built-in equivalent). The service answers JSON, so the
+  // policy forbids everything a page could load; HSTS only where TLS is a given.
+  app.useSecurityHeaders({
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+    strictTransportSecurity: config.env === 'production',
+  });
 }

@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import { createRootLogger, PinoNestLogger } from './common/logger.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
+import { GracefulShutdown } from './graceful-shutdown.js';
 import { configureApp, createHttpAdapter, NEST_APP_OPTIONS } from './http-app.js';
 
 async function bootstrap(): Promise<void> {
@@ -26,8 +27,9 @@ async function bootstrap(): Promise<void> {
     abortOnError: false,
     logger: new PinoNestLogger(root),
   });
-  await configureApp(app, config, root);
-  app.enableShutdownHooks();
+  const shutdown = new GracefulShutdown(root.child({ context: 'Shutdown' }));
+  await configureApp(app, config, root, shutdown);
+  shutdown.listen(app, app.getHttpAdapter().getInstance(), config.http.shutdownTimeoutSeconds);
   await app.listen(config.http.port, config.http.host);
   root.info({ url: await app.getUrl(), env: config.env }, 'auth service listening');
 }

@@ -28,7 +28,7 @@ function isStringArray(value: unknown): value is string[] {
 @Injectable()
 export class AccessTokenStrategy extends PassportStrategy(Strategy, ACCESS_TOKEN_STRATEGY) {
   constructor(
-    tokens: AccessTokensService,
+    private readonly tokens: AccessTokensService,
     config: AppConfig,
     private readonly sessions: SessionCheck,
   ) {
@@ -52,6 +52,7 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, ACCESS_TOKEN
     if (!isUuid(claims.sub) || !isUuid(claims.sid) || !isStringArray(claims.roles) || typeof claims.exp !== 'number') {
       throw invalidToken();
     }
+    this.tokens.assertPlausibleTimes(claims);
     const user = await this.sessions.activeSessionOwner(claims.sid, claims.sub);
     return { userId: user.id, sessionId: claims.sid, roles: user.roles, user, accessTokenExpiresAt: new Date(claims.exp * 1000) };
   }

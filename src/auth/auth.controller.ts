@@ -29,7 +29,7 @@ export class AuthController {
   }
 
   @Public()
-  @RateLimit('login-ip', 'login-account')
+  @RateLimit('login-ip', 'login-account-ip', 'login-account')
   @Post('login')
   @HttpCode(200)
   async login(@Body() body: LoginDto, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply) {

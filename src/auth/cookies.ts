@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../common/app-error.js';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 
@@ -43,10 +44,30 @@ export function refreshCookie(settings: CookieSettings, token: string, maxAgeSec
 
 /** The same names, paths and domain with an empty value and an expiry in the past. */
 export function clearedCookies(settings: CookieSettings): CookieSpec[] {
-  return [accessCookie(settings, '', 0), refreshCookie(settings, '', 0)].map((spec) => ({
-    ...spec,
-    options: { ...spec.options, expires: new Date(0) },
-  }));
+  return [accessCookie(settings, '', 0), refreshCookie(settings, '', 0)].map(expired);
+}
+
+/**
+ * A refresh cookie planted on a narrower path (a sibling subdomain can set
+ * `Domain=<parent>; Path=/auth/refresh`, which browsers send first) is
+ * cleared as well whenever the cookies are cleared.
+ */
+const PLANTED_REFRESH_PATH = '/auth/refresh';
+
+function expired(spec: CookieSpec): CookieSpec {
+  return { ...spec, options: { ...spec.options, expires: new Date(0) } };
+}
+
+/** Clears a refresh cookie on the narrower path, with our name and domain (a cookie with another Domain is out of our reach). */
+export function clearedPlantedRefreshCookie(settings: CookieSettings): CookieSpec {
+  const spec = refreshCookie(settings, '', 0);
+  return expired({ ...spec, options: { ...spec.options, path: PLANTED_REFRESH_PATH } });
+}
+
+/** How many cookies named `name` a raw Cookie header carries (a parsed header keeps only one). */
+export function countCookies(header: string | undefined, name: string): number {
+  if (!header) return 0;
+  return header.split(';').filter((pair) => pair.trim().split('=', 1)[0] === name).length;
 }
 
 function withoutUndefined(options: CookieSpec['options']) {
@@ -74,9 +95,16 @@ export class AuthCookies {
 
   clear(reply: FastifyReply): void {
     for (const spec of clearedCookies(this.config.cookies)) this.write(reply, spec);
+    this.write(reply, clearedPlantedRefreshCookie(this.config.cookies));
   }
 
+  /**
+   * The refresh token, when exactly one was sent. Two refresh cookies mean
+   * one was planted (see PLANTED_REFRESH_PATH): using either could log the
+   * victim into an attacker's session or break refresh for good, so neither is.
+   */
   readRefresh(request: FastifyRequest): string | undefined {
+    if (countCookies(request.headers.cookie, this.config.cookies.refreshName) > 1) throw new AppError('ambiguous_refresh_cookie');
     return request.cookies?.[this.config.cookies.refreshName];
   }
 

@@ -1,20 +1,30 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsString, Length, MaxLength, MinLength, ValidateBy } from 'class-validator';
+import { readEmail } from '../users/email.js';
 
 /** Upper bound on passwords: argon2 cost is per byte of input, so length is a DoS lever. */
 export const PASSWORD_MAX = 256;
 export const PASSWORD_MIN = 8;
 
-/** Shared by register and login, so that a string the database could not store never reaches it. */
+/**
+ * Shared by register and login: the rest of the request sees the canonical
+ * spelling (src/users/email.ts), so a look-alike either is the same address
+ * or is refused here, naming the field.
+ */
 function EmailField(): PropertyDecorator {
   return applyDecorators(
-    // Surrounding spaces are a paste accident, not part of the address.
-    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value)),
+    // A value without a canonical spelling keeps its text, so that the checks below can say what is wrong with it.
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (readEmail(value).email ?? value.trim()) : value)),
     IsString(),
     MaxLength(254),
-    // Invisible and direction-changing characters make one address look like another.
-    Matches(/^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$/u, { message: 'must not contain control or invisible formatting characters' }),
+    ValidateBy({
+      name: 'canonicalEmail',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || readEmail(value).problem === undefined,
+        defaultMessage: (args) => (typeof args?.value === 'string' && readEmail(args.value).problem) || 'must be an email address',
+      },
+    }),
     IsEmail({ allow_ip_domain: false, require_tld: true }, { message: 'must be an email address' }),
   );
 }

@@ -4,28 +4,37 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../common/app-error.js';
 import type { RateLimitBucket } from '../common/route-policy.js';
 import { AppConfig } from '../config/app-config.js';
-import { normalizeEmail } from '../users/email.js';
+import { readEmail } from '../users/email.js';
+import { parseClientIp } from './principal.js';
 
 /**
- * Fixed-window limits per IP and per account (rate-limiter-flexible, in
- * memory: per instance, see docs/passwords.md). The account bucket keys on the
- * normalised email, so a password-guessing run is slowed whichever IPs it uses.
+ * Fixed-window limits (rate-limiter-flexible, in memory: per instance, see
+ * docs/passwords.md). Logins count per IP, per (account, IP) with a low
+ * limit and per account with a much higher one: a guessing run from one
+ * address is slowed at once, a distributed one by the account limit, and
+ * the owner, from another address, can still sign in meanwhile. Accounts
+ * are keyed by the canonical email, so a look-alike spelling shares them.
  */
 @Injectable()
 export class RateLimits {
   private readonly limiters: Record<RateLimitBucket, RateLimiterMemory>;
 
   constructor(config: AppConfig) {
-    const { windowSeconds: duration, loginPerIp, loginPerAccount, registerPerIp, refreshPerIp } = config.rateLimits;
+    const { windowSeconds: duration, loginPerIp, loginPerAccountIp, loginPerAccount, registerPerIp, refreshPerIp } = config.rateLimits;
     this.limiters = {
       'login-ip': new RateLimiterMemory({ keyPrefix: 'login-ip', points: loginPerIp, duration }),
+      'login-account-ip': new RateLimiterMemory({ keyPrefix: 'login-account-ip', points: loginPerAccountIp, duration }),
       'login-account': new RateLimiterMemory({ keyPrefix: 'login-account', points: loginPerAccount, duration }),
       'register-ip': new RateLimiterMemory({ keyPrefix: 'register-ip', points: registerPerIp, duration }),
       'refresh-ip': new RateLimiterMemory({ keyPrefix: 'refresh-ip', points: refreshPerIp, duration }),
     };
   }
 
-  /** Counts the request against each bucket; 429 with Retry-After when one is exhausted. */
+  /**
+   * Counts the request against each bucket in the route's order; 429 with
+   * Retry-After at the first one exhausted, and the buckets after it are not
+   * counted: attempts refused per (account, IP) never use up the account's.
+   */
   async consume(request: FastifyRequest, buckets: readonly RateLimitBucket[]): Promise<void> {
     for (const bucket of buckets) {
       const key = keyFor(bucket, request);
@@ -40,8 +49,13 @@ export class RateLimits {
   }
 }
 
+/** Undefined skips the bucket: a body without a usable email is refused by validation right after. */
 function keyFor(bucket: RateLimitBucket, request: FastifyRequest): string | undefined {
-  if (bucket !== 'login-account') return request.ip;
+  // Addresses that do not parse share one key rather than each getting a fresh bucket.
+  const ip = parseClientIp(request.ip) ?? 'unparseable';
+  if (bucket !== 'login-account' && bucket !== 'login-account-ip') return ip;
   const email = (request.body as { email?: unknown } | undefined)?.email;
-  return typeof email === 'string' && email.length <= 320 ? normalizeEmail(email) : undefined;
+  const account = typeof email === 'string' && email.length <= 320 ? readEmail(email).email : undefined;
+  if (account === undefined) return undefined;
+  return bucket === 'login-account' ? account : `${account} ${ip}`;
 }

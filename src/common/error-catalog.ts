@@ -16,6 +16,11 @@ export const ERROR_CATALOG = {
   invalid_refresh_token: { status: 401, message: 'The refresh token is invalid.' },
   session_revoked: { status: 401, message: 'This session has been revoked; sign in again.', clearsCookies: true },
   session_expired: { status: 401, message: 'This session has expired; sign in again.', clearsCookies: true },
+  ambiguous_refresh_cookie: {
+    status: 401,
+    message: 'More than one refresh cookie was sent; both are cleared, sign in again.',
+    clearsCookies: true,
+  },
   refresh_token_reused: {
     status: 401,
     message: 'This refresh token was already used; the session has been revoked.',
@@ -49,6 +54,7 @@ export const ERROR_CATALOG = {
 
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
   service_busy: { status: 503, message: 'The service is busy; retry shortly.' },
+  service_unavailable: { status: 503, message: 'The service cannot reach its database; retry shortly.' },
   database_unavailable: { status: 503, message: 'The database does not answer.' },
 } as const satisfies Record<string, ErrorSpec>;
 

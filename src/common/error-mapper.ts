@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { isConnectionLost, isContention } from '../database/database-errors.js';
 import { AppError } from './app-error.js';
 import { type ErrorBody, type ErrorCode, errorSpec } from './error-catalog.js';
 
@@ -46,47 +47,13 @@ const FASTIFY_ERRORS: Record<string, [ErrorCode, string?]> = {
   FST_ERR_CTP_INVALID_TYPE: ['invalid_request', 'The Content-Type header is invalid.'],
 };
 
-/** Driver and pool errors that mean "busy", not "broken": the client may retry. */
-const TRANSIENT_DATABASE_CODES = new Set([
-  'P2024', // timed out fetching a connection from the pool
-  'P2028', // interactive transaction could not start or timed out
-  'P2034', // write conflict or deadlock, rolled back
-  '40001', // serialization_failure
-  '40P01', // deadlock_detected
-  '53300', // too_many_connections
-  '55P03', // lock_not_available
-  '57014', // query_canceled (statement timeout)
-  '57P03', // cannot_connect_now
-]);
-
-/** Prisma 7 reports raw-query driver errors as P2010 with the SQLSTATE nested here. */
-function driverCode(error: unknown): string | undefined {
-  const cause = (error as { meta?: { driverAdapterError?: { cause?: { originalCode?: unknown; kind?: unknown } } } } | null)?.meta
-    ?.driverAdapterError?.cause;
-  if (cause?.kind === 'TransactionWriteConflict') return '40001';
-  return typeof cause?.originalCode === 'string' ? cause.originalCode : undefined;
-}
-
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }
 
-/**
- * pg-pool gives up waiting for a free connection with this message and no
- * code; test/integration/database-errors.test.ts pins it against the real
- * pool, so that an upgrade that rewords it fails there.
- */
-export const PG_POOL_TIMEOUT_MESSAGE = 'timeout exceeded when trying to connect';
-
-function isTransientDatabaseError(error: unknown): boolean {
-  if (error instanceof Error && error.message === PG_POOL_TIMEOUT_MESSAGE) return true;
-  for (const code of [errorCode(error), driverCode(error)]) {
-    if (code && TRANSIENT_DATABASE_CODES.has(code)) return true;
-  }
-  const cause = (error as { cause?: unknown } | null)?.cause;
-  return cause !== undefined && cause !== error && isTransientDatabaseError(cause);
-}
+/** Long enough for a failover or a restart to be under way, short enough for a user to wait. */
+const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 function fromCode(code: ErrorCode, message = errorSpec(code).message, retryAfterSeconds?: number): MappedError {
   const spec = errorSpec(code);
@@ -102,6 +69,8 @@ export function mapError(error: unknown): MappedError {
   }
 
   const code = errorCode(error);
+  // Node's HTTP server: the client did not send the whole request within HTTP_REQUEST_TIMEOUT_MS.
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return fromCode('request_timeout');
   if (code?.startsWith('HPE_')) {
     // Node's HTTP parser: the request never became a request.
     return fromCode(code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'invalid_request');
@@ -119,7 +88,8 @@ export function mapError(error: unknown): MappedError {
     return known ? fromCode(known) : { ...fromCode('invalid_request', 'The request cannot be served.'), status };
   }
 
-  if (isTransientDatabaseError(error)) return fromCode('service_busy', undefined, 1);
+  if (isConnectionLost(error)) return fromCode('service_unavailable', undefined, DATABASE_RETRY_AFTER_SECONDS);
+  if (isContention(error)) return fromCode('service_busy', undefined, 1);
 
   return { ...fromCode('internal_error'), unexpected: true };
 }

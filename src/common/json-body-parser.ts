@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { AppError } from './app-error.js';
+import { illFormedStringPath } from './well-formed.js';
 
 /**
  * The only body parser: JSON, with `__proto__` and `constructor` keys refused
@@ -29,6 +30,11 @@ export function parseJsonBody(_request: FastifyRequest, body: Buffer, done: (err
   }
   if (depthExceeds(parsed, MAX_DEPTH)) {
     done(AppError.invalidRequest(`The body nests deeper than ${MAX_DEPTH} levels.`));
+    return;
+  }
+  const illFormed = illFormedStringPath(parsed);
+  if (illFormed !== undefined) {
+    done(AppError.invalidField(illFormed, 'is not well-formed Unicode (a lone surrogate)'));
     return;
   }
   done(null, parsed);

@@ -1,5 +1,6 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { AppError, type ErrorDetail } from './app-error.js';
+import { illFormedStringPath } from './well-formed.js';
 
 function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
   return errors.flatMap((error) => {
@@ -21,8 +22,17 @@ function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
  * Rejects unknown fields and wrong types instead of coercing them, and names
  * the field and the reason. Values are never echoed (they may be passwords).
  */
+/** Refuses text that is not well-formed Unicode in any argument (query, path, body) before class-validator reads it. */
+class WellFormedValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const illFormed = illFormedStringPath(value, metadata.type === 'param' ? (metadata.data ?? 'path') : '');
+    if (illFormed !== undefined) throw AppError.invalidField(illFormed, 'is not well-formed Unicode (a lone surrogate)');
+    return super.transform(value, metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new WellFormedValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,

@@ -22,6 +22,11 @@ export function toAppConfig(env: Env, resolved: ResolvedDefaults) {
       port: env.PORT,
       trustProxy: env.TRUST_PROXY,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
+      maxConnectionsPerIp: env.HTTP_MAX_CONNECTIONS_PER_IP,
+      shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT_SECONDS,
       allowedOrigins: env.ALLOWED_ORIGINS ?? [localOrigin],
       /** Lower-cased: Node hands header names over that way. */
       csrfHeader: env.CSRF_HEADER.toLowerCase(),
@@ -31,6 +36,8 @@ export function toAppConfig(env: Env, resolved: ResolvedDefaults) {
       /** Absent: the embedded development database is used. */
       url: env.DATABASE_URL,
       poolSize: env.DATABASE_POOL_SIZE,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
       dataDir: env.DATA_DIR,
       embeddedPort: env.EMBEDDED_DB_PORT,
       migrateOnStart: env.MIGRATE_ON_START,
@@ -65,6 +72,7 @@ export function toAppConfig(env: Env, resolved: ResolvedDefaults) {
     rateLimits: {
       windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
       loginPerIp: env.RATE_LIMIT_LOGIN_PER_IP,
+      loginPerAccountIp: env.RATE_LIMIT_LOGIN_PER_ACCOUNT_IP,
       loginPerAccount: env.RATE_LIMIT_LOGIN_PER_ACCOUNT,
       registerPerIp: env.RATE_LIMIT_REGISTER_PER_IP,
       refreshPerIp: env.RATE_LIMIT_REFRESH_PER_IP,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boolean, cookieName, integer, originList, secret, trustProxy } from './setting-types.js';
+import { boolean, cookieName, integer, MAX_PROXY_HOPS, originList, secret, secretWeakness, trustProxy } from './setting-types.js';
 
 /**
  * Every setting the service reads, by its environment variable name, with
@@ -31,12 +31,27 @@ export const settingsShape = {
   HOST: documented(z.string().min(1).default('127.0.0.1'), { doc: 'where to listen (`0.0.0.0` in a container)' }),
   PORT: documented(integer(0, 65535).default(3000), { doc: 'the port to listen on' }),
   TRUST_PROXY: documented(trustProxy.default(false), {
-    doc: 'behind your own proxies: the number of proxy hops (`1`), or their addresses/CIDR ranges (`10.0.0.0/8,192.168.1.10`); the client IP is then read from `X-Forwarded-For` through those proxies only. `true` is refused: it would let clients pick their own IP',
+    doc: `behind your own proxies: the number of proxy hops (\`1\`–\`${MAX_PROXY_HOPS}\`), or their addresses/CIDR ranges (\`10.0.0.0/8,192.168.1.10\`; at most /8 for IPv4, /32 for IPv6); the client IP is then read from \`X-Forwarded-For\` through those proxies only, and stored only if it is an IP. \`true\`, larger counts and catch-all ranges are refused: they would let clients pick their own IP`,
   }),
   LOG_LEVEL: documented(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), {
     doc: '`fatal` … `trace`, or `silent`',
   }),
   BODY_LIMIT_BYTES: documented(integer(1024, 1024 * 1024).default(16 * 1024), { doc: 'larger bodies get 413 `payload_too_large`' }),
+  HTTP_REQUEST_TIMEOUT_MS: documented(integer(1000, 300_000).default(15_000), {
+    doc: 'a request must arrive whole (headers and body) within this; a slower client gets 408 `request_timeout` and its socket is closed',
+  }),
+  HTTP_IDLE_TIMEOUT_MS: documented(integer(1000, 300_000).default(30_000), {
+    doc: 'a connection with no traffic for this long is closed (keep-alive sockets between requests included)',
+  }),
+  HTTP_MAX_CONNECTIONS: documented(integer(16, 1_000_000).default(4096), {
+    doc: 'open connections at most; more are refused at once, before any parsing',
+  }),
+  HTTP_MAX_CONNECTIONS_PER_IP: documented(integer(0, 1_000_000).default(256), {
+    doc: 'open connections per client IP at most (`0`: no limit); counted on the socket address, so only without `TRUST_PROXY` (behind a proxy, cap connections there)',
+  }),
+  SHUTDOWN_TIMEOUT_SECONDS: documented(integer(1, 300).default(10), {
+    doc: 'on SIGTERM or SIGINT: stop accepting, let requests in flight finish for at most this long, then close the database pool and exit',
+  }),
 
   DATABASE_URL: documented(
     z
@@ -46,6 +61,12 @@ export const settingsShape = {
     { doc: '`postgresql://…`; unset means the embedded development database', defaultDoc: 'unset', secret: true },
   ),
   DATABASE_POOL_SIZE: documented(integer(1, 100).default(10), { doc: 'connections in the pool' }),
+  DATABASE_CONNECT_TIMEOUT_MS: documented(integer(100, 60_000).default(5_000), {
+    doc: 'waiting for a pooled connection (or a new one to open) fails after this, as 503 with `Retry-After`',
+  }),
+  DATABASE_QUERY_TIMEOUT_MS: documented(integer(1000, 120_000).default(20_000), {
+    doc: 'a query with no answer for this long fails on the client side and its connection is dropped (a stalled link, where the server-side 15 s `statement_timeout` never fires)',
+  }),
   DATA_DIR: documented(z.string().min(1).default('.data'), { doc: 'embedded database files and generated development secrets' }),
   EMBEDDED_DB_PORT: documented(integer(0, 65535).default(0), {
     doc: "port of the embedded database's wire-protocol server (`0`: any free port)",
@@ -110,13 +131,18 @@ export const settingsShape = {
   }),
   ARGON2_PARALLELISM: documented(integer(1, 16).default(OWASP_ARGON2.parallelism), { doc: 'argon2id lanes' }),
   ARGON2_MAX_CONCURRENCY: documented(integer(1, 64).optional(), {
-    doc: 'hashes running at once; one libuv thread always stays free for other work',
-    defaultDoc: 'cores, at most `UV_THREADPOOL_SIZE − 1` (3)',
+    doc: 'hashes running at once; the default leaves a core for token checks and refreshes, and a libuv thread for DNS and file work',
+    defaultDoc: 'cores − 1 (at least 1), at most `UV_THREADPOOL_SIZE − 1` (3 by default)',
   }),
   ARGON2_MAX_QUEUE: documented(integer(0, 10000).default(64), { doc: 'hashes waiting; more get 503 `service_busy` (`0`: never wait)' }),
 
   RATE_LIMIT_LOGIN_PER_IP: documented(integer(1, 100000).default(20), { doc: 'login attempts per IP per window' }),
-  RATE_LIMIT_LOGIN_PER_ACCOUNT: documented(integer(1, 100000).default(5), { doc: 'login attempts per account per window' }),
+  RATE_LIMIT_LOGIN_PER_ACCOUNT_IP: documented(integer(1, 100000).default(5), {
+    doc: 'login attempts per account from one IP per window: slows a guessing run without locking the owner out elsewhere',
+  }),
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: documented(integer(1, 100000).default(50), {
+    doc: 'login attempts per account from all IPs together per window: caps a distributed guessing run; to lock the owner out, one needs this ÷ `RATE_LIMIT_LOGIN_PER_ACCOUNT_IP` addresses (10 by default)',
+  }),
   RATE_LIMIT_REGISTER_PER_IP: documented(integer(1, 100000).default(10), { doc: 'registrations per IP per window' }),
   RATE_LIMIT_REFRESH_PER_IP: documented(integer(1, 1000000).default(600), { doc: 'refreshes per IP per window' }),
   RATE_LIMIT_WINDOW_SECONDS: documented(integer(1, 3600).default(60), { doc: 'window of all rate limits' }),
@@ -133,12 +159,12 @@ export const settingsShape = {
   PURGE_BATCH_SIZE: documented(integer(1, 100000).default(1000), { doc: 'rows per delete statement' }),
 
   REFRESH_TOKEN_PEPPER: documented(secret.optional(), {
-    doc: '≥ 32 characters; key of the child-secret HMAC. Changing it makes every grace-window replay fail (sessions survive)',
+    doc: '≥ 32 characters (in production no placeholder or predictable value: `openssl rand -base64 48`); key of the child-secret HMAC. Changing it makes every grace-window replay fail (sessions survive)',
     defaultDoc: 'none in production',
     secret: true,
   }),
   KEY_ENCRYPTION_SECRET: documented(secret.optional(), {
-    doc: '≥ 32 characters; encrypts private signing keys at rest (AES-256-GCM, key from HKDF). Changing it stops startup with a message that says so',
+    doc: '≥ 32 characters (in production no placeholder or predictable value: `openssl rand -base64 48`); encrypts private signing keys at rest (AES-256-GCM, key from HKDF). Changing it stops startup with a message that says so',
     defaultDoc: 'none in production',
     secret: true,
   }),
@@ -182,6 +208,10 @@ export const envSchema = z.object(settingsShape).superRefine((env, ctx) => {
       if (!env[name]) fail(name, 'is required when NODE_ENV=production');
     }
     if (!env.COOKIE_SECURE) fail('COOKIE_SECURE', 'must be true when NODE_ENV=production');
+    for (const name of ['REFRESH_TOKEN_PEPPER', 'KEY_ENCRYPTION_SECRET'] as const) {
+      const weakness = secretWeakness(env[name]);
+      if (weakness) fail(name, `${weakness}; generate one with \`openssl rand -base64 48\``);
+    }
     if (env.REFRESH_TOKEN_PEPPER && env.REFRESH_TOKEN_PEPPER === env.KEY_ENCRYPTION_SECRET) {
       fail('KEY_ENCRYPTION_SECRET', 'must differ from REFRESH_TOKEN_PEPPER');
     }

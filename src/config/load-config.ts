@@ -5,12 +5,15 @@ import { loadOrCreateDevelopmentSecrets } from './development-secrets.js';
 import { describeSettings, envSchema, type Env } from './config.schema.js';
 
 /**
- * One hash per core, but always leave a libuv thread free (4 by default):
- * DNS lookups for new database connections and file work share that pool.
+ * One hash per core but one, so that a login storm leaves a core to token
+ * checks and refreshes; and never every libuv thread (4 by default): DNS
+ * lookups for new database connections and file work share that pool.
  */
-function defaultHashConcurrency(): number {
-  const threads = Number(process.env.UV_THREADPOOL_SIZE) || 4;
-  return Math.max(1, Math.min(availableParallelism(), threads - 1));
+export function defaultHashConcurrency(
+  cores = availableParallelism(),
+  threadPoolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4,
+): number {
+  return Math.max(1, Math.min(cores - 1, threadPoolSize - 1));
 }
 
 export class ConfigError extends Error {

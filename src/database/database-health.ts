@@ -1,20 +1,42 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from './prisma.service.js';
+import type pg from 'pg';
+import { SqlPool } from './sql-pool.js';
 
 @Injectable()
 export class DatabaseHealth {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly pool: SqlPool) {}
 
-  /** True when a trivial query answers within the timeout. */
+  /**
+   * True when a trivial query answers within the timeout. A probe that gives
+   * up drops its connection instead of leaving it to wait on a stalled link,
+   * so that probes cannot drain the pool during an outage.
+   */
   async isUp(timeoutMs = 2000): Promise<boolean> {
+    let gaveUp = false;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
+    const probe = (async () => {
+      const client = await this.pool.connect();
+      if (gaveUp) {
+        client.release(true);
+        return false;
+      }
+      try {
+        await client.query({ text: 'SELECT 1', query_timeout: timeoutMs } as pg.QueryConfig);
+        client.release();
+        return true;
+      } catch {
+        client.release(true);
+        return false;
+      }
+    })().catch(() => false);
+    const deadline = new Promise<false>((resolve) => {
+      timer = setTimeout(() => {
+        gaveUp = true;
+        resolve(false);
+      }, timeoutMs);
     });
     try {
-      return await Promise.race([this.prisma.$queryRaw`SELECT 1`.then(() => true), timeout]);
-    } catch {
-      return false;
+      return await Promise.race([probe, deadline]);
     } finally {
       clearTimeout(timer);
     }

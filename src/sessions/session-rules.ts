@@ -19,6 +19,21 @@ export function sessionState(session: SessionTimes, now: Date): SessionState {
   return 'active';
 }
 
+/**
+ * The state a presented refresh token finds its family in. The token's own
+ * expiry counts only while it is unused (then it equals the session's idle
+ * expiry); a used token goes on to the reuse decision whatever its age.
+ */
+export function presentedTokenState(
+  token: { usedAt: Date | null; revokedAt: Date | null; expiresAt: Date; session: SessionTimes },
+  now: Date,
+): SessionState {
+  if (token.revokedAt) return 'revoked';
+  const state = sessionState(token.session, now);
+  if (state !== 'active') return state;
+  return !token.usedAt && token.expiresAt <= now ? 'expired' : 'active';
+}
+
 /** A refresh extends the idle expiry, never past the absolute one. */
 export function nextIdleExpiry(now: Date, idleTtlSeconds: number, absoluteExpiresAt: Date): Date {
   const idle = new Date(now.getTime() + idleTtlSeconds * 1000);

@@ -15,7 +15,7 @@ import {
   secretMatches,
 } from './refresh-token.js';
 import { type FoundToken, RefreshTokensRepository } from './refresh-tokens.repository.js';
-import { decideOnUsedToken, nextIdleExpiry, sessionEndedError, sessionState } from './session-rules.js';
+import { decideOnUsedToken, nextIdleExpiry, presentedTokenState, sessionEndedError } from './session-rules.js';
 import { REVOKE_REASON, SessionRevoker } from './session-revoker.js';
 import { type SessionRecord, SessionsRepository } from './sessions.repository.js';
 
@@ -156,8 +156,13 @@ export class SessionsService {
     if (revoked) this.logger.log({ msg: 'session revoked', event: AUDIT_EVENT.logout, userId: session.userId, sessionId: session.id });
   }
 
+  /**
+   * Only the session's end ends a family quietly. A used token whose own
+   * expiry has passed is still a reuse (decided later, in replayOrRevoke):
+   * letting it expire quietly would let a thief's replay go unnoticed.
+   */
   private assertActive(found: FoundToken, now: Date): void {
-    const state = found.revokedAt ? 'revoked' : found.expiresAt <= now ? 'expired' : sessionState(found.session, now);
+    const state = presentedTokenState(found, now);
     if (state !== 'active') throw sessionEndedError(state);
   }
 
@@ -176,11 +181,14 @@ export class SessionsService {
       return this.family(session, session.idleExpiresAt, { id: decision.childId, secret });
     }
 
+    // A child never presented suggests the holder lost the answer to its rotation (a
+    // crash, a retry after the grace window) rather than a thief racing it: ops can tell.
+    const childPresented = found.child?.usedAt != null;
     const revoked = await this.revoker.revokeSession(session, REVOKE_REASON.reuse, {
       type: AUDIT_EVENT.reuse,
       actor: SYSTEM_ACTOR,
       client,
-      data: { tokenId: presented.id },
+      data: { tokenId: presented.id, childPresented },
     });
     if (revoked) {
       this.logger.warn({
@@ -189,6 +197,7 @@ export class SessionsService {
         userId: session.userId,
         sessionId: session.id,
         ip: client.ip,
+        childPresented,
       });
     }
     throw new AppError('refresh_token_reused');

@@ -27,6 +27,9 @@ export interface IssuedAccessToken {
 
 const ACCEPTED_TYPES = new Set(['at+jwt', 'application/at+jwt']);
 
+/** How far ahead of ours another instance's clock may run when it signs. */
+const CLOCK_SKEW_SECONDS = 60;
+
 export function invalidToken(): AppError {
   return new AppError('invalid_token');
 }
@@ -66,6 +69,19 @@ export class AccessTokensService {
   }
 
   /**
+   * Times a token of ours can have: `iat` not ahead of our clock by more than
+   * the skew, and no longer a lifetime than we issue. A token that passes the
+   * signature check but not this was not minted by this service as configured
+   * (a leaked key, a bug), and is refused.
+   */
+  assertPlausibleTimes(claims: { iat?: unknown; exp?: unknown }): void {
+    const { iat, exp } = claims;
+    if (typeof iat !== 'number' || typeof exp !== 'number') throw invalidToken();
+    const now = this.clock.now().getTime() / 1000;
+    if (iat > now + CLOCK_SKEW_SECONDS || exp - iat > this.config.tokens.accessTtlSeconds) throw invalidToken();
+  }
+
+  /**
    * Picks the public key for a token from its header, refusing anything but
    * our own access-token type and algorithm before any signature work.
    */
@@ -74,6 +90,8 @@ export class AccessTokensService {
     if (!header || !ACCEPTED_TYPES.has(String(header.typ).toLowerCase()) || header.alg !== SIGNING_ALGORITHM) {
       throw invalidToken();
     }
+    // We define no critical header extensions, so any `crit` names one we cannot honour (RFC 7515 §4.1.11).
+    if (header.crit !== undefined) throw invalidToken();
     if (typeof header.kid !== 'string' || header.kid.length > 128) throw invalidToken();
     const key = await this.keys.verificationKey(header.kid);
     if (!key) throw invalidToken();

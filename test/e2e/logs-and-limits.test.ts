@@ -1,6 +1,6 @@
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { HttpClient } from '../helpers/http-client.js';
-import { PASSWORD, registerAndLogin } from '../helpers/users.js';
+import { PASSWORD, registerAndLogin, uniqueEmail } from '../helpers/users.js';
 
 describe('logs', () => {
   let t: TestApp;
@@ -96,5 +96,56 @@ describe('rate limits', () => {
       statuses.push((await client.post('/auth/register', { email: `limit${i}.${Date.now()}@example.test`, password: PASSWORD })).status);
     }
     expect(statuses).toContain(429);
+  });
+});
+
+describe('login limits per (account, IP) and per account, with the defaults', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // Empty values fall back to the schema's defaults; one trusted proxy lets each test client name its address.
+    t = await startTestApp({ env: { TRUST_PROXY: '1', RATE_LIMIT_LOGIN_PER_IP: '', RATE_LIMIT_LOGIN_PER_ACCOUNT_IP: '', RATE_LIMIT_LOGIN_PER_ACCOUNT: '' } });
+  });
+  afterAll(() => t?.close());
+
+  const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
+
+  test('wrong passwords from one IP slow that IP down but do not lock the owner out', async () => {
+    const email = uniqueEmail();
+    await new HttpClient(t.baseUrl).post('/auth/register', { email, password: PASSWORD });
+    const guesser = new HttpClient(t.baseUrl);
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      statuses.push((await guesser.post('/auth/login', { email, password: `guess number ${i}` }, from('198.51.100.7'))).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+    // Even the right password waits out the window from that address...
+    expect((await guesser.post('/auth/login', { email, password: PASSWORD }, from('198.51.100.7'))).status).toBe(429);
+    // ...while the owner, elsewhere, signs in.
+    expect((await new HttpClient(t.baseUrl).post('/auth/login', { email, password: PASSWORD }, from('203.0.113.9'))).status).toBe(200);
+  });
+
+  test('look-alike spellings of the account share its (account, IP) bucket', async () => {
+    const email = uniqueEmail();
+    await new HttpClient(t.baseUrl).post('/auth/register', { email, password: PASSWORD });
+    const wide = email.replace(/[a-z]/g, (character) => String.fromCodePoint(character.codePointAt(0)! + 0xfee0));
+    const spellings = [email, email.toUpperCase(), ` ${email}`, wide, wide.toUpperCase(), email];
+    const statuses: number[] = [];
+    for (const spelling of spellings) {
+      statuses.push((await new HttpClient(t.baseUrl).post('/auth/login', { email: spelling, password: 'a wrong password' }, from('198.51.100.8'))).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+
+  test('a run spread over many IPs is capped per account (50 attempts per window by default)', async () => {
+    const email = uniqueEmail();
+    await new HttpClient(t.baseUrl).post('/auth/register', { email, password: PASSWORD });
+    const statuses: number[] = [];
+    for (let host = 1; host <= 11; host++) {
+      for (let i = 0; i < 5; i++) {
+        statuses.push((await new HttpClient(t.baseUrl).post('/auth/login', { email, password: 'a wrong password' }, from(`192.0.2.${host}`))).status);
+      }
+    }
+    expect(statuses.slice(0, 50).every((status) => status === 401)).toBe(true);
+    expect(statuses.slice(50)).toEqual([429, 429, 429, 429, 429]);
   });
 });

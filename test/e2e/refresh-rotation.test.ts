@@ -121,6 +121,23 @@ describe('replays', () => {
     expect(replay.status).toBe(401);
     expect(replay.body.error).toBe('refresh_token_reused');
     expect((await t.prisma.session.findUniqueOrThrow({ where: { id: sessionId } })).revokedAt).not.toBeNull();
+    const event = await t.prisma.auditEvent.findFirstOrThrow({ where: { sessionId, type: 'refresh_token_reuse_detected' } });
+    expect(event.data).toMatchObject({ childPresented: true });
+  });
+
+  test("a used token replayed after its own expiry, while the session lives on, is still reuse", async () => {
+    const { client, sessionId } = await loggedIn();
+    const token = client.cookieValue(REFRESH)!;
+    t.clock.advanceSeconds(600);
+    expect((await client.post('/auth/refresh')).status).toBe(200);
+    const child = client.cookieValue(REFRESH)!;
+    // The first token expired at login + 3600 s; the refresh moved the session's idle end to 4200 s.
+    t.clock.advanceSeconds(3100);
+    const replay = await holderOf(token).post('/auth/refresh');
+    expect(replay.status).toBe(401);
+    expect(replay.body.error).toBe('refresh_token_reused');
+    expect((await t.prisma.session.findUniqueOrThrow({ where: { id: sessionId } })).revokeReason).toBe('refresh_token_reused');
+    expect((await holderOf(child).post('/auth/refresh')).body.error).toBe('session_revoked');
   });
 
   test('after the grace window a replay revokes the whole family, for good', async () => {
@@ -152,6 +169,8 @@ describe('replays', () => {
     const events = await t.prisma.auditEvent.findMany({ where: { sessionId, type: 'refresh_token_reuse_detected' } });
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ userId, sessionId, ip: '127.0.0.1', userAgent: 'stolen-cookie-agent/1.0' });
+    // The child was never presented: ops read that as a probable lost answer rather than a race with a thief.
+    expect(events[0]!.data).toMatchObject({ childPresented: false });
 
     const childReply = await holderOf(child).post('/auth/refresh');
     expect(childReply.status).toBe(401);

@@ -7,6 +7,7 @@ import { createRootLogger, PinoNestLogger } from '../../src/common/logger.js';
 import { Random } from '../../src/common/random.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { PrismaService } from '../../src/database/prisma.service.js';
+import { GracefulShutdown } from '../../src/graceful-shutdown.js';
 import { configureApp, createHttpAdapter, NEST_APP_OPTIONS } from '../../src/http-app.js';
 import { testConfig } from './config.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -89,7 +90,7 @@ export async function startTestApp(options: TestOptions = {}): Promise<TestApp> 
     ...NEST_APP_OPTIONS,
     logger: new PinoNestLogger(logger),
   });
-  await configureApp(app, config, logger);
+  await configureApp(app, config, logger, new GracefulShutdown(logger));
   await app.listen(0, '127.0.0.1');
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { ...context(compiled, () => app.close()), app, baseUrl };

@@ -23,6 +23,7 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     AUTH_AUDIENCE: 'example-api',
     RATE_LIMIT_LOGIN_PER_IP: '1000',
     RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000',
+    RATE_LIMIT_LOGIN_PER_ACCOUNT_IP: '1000',
     RATE_LIMIT_REGISTER_PER_IP: '1000',
     RATE_LIMIT_REFRESH_PER_IP: '100000',
     PURGE_INTERVAL_SECONDS: '0',

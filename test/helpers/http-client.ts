@@ -5,6 +5,9 @@ export interface StoredCookie {
   path: string;
 }
 
+/** `withCookies: false` sends none of the stored cookies (the test writes its own Cookie header). */
+export type RequestOptions = RequestInit & { headers?: Record<string, string>; withCookies?: boolean };
+
 export interface Reply {
   status: number;
   headers: Headers;
@@ -35,15 +38,15 @@ export class HttpClient {
     this.cookies.set(name, { value, path });
   }
 
-  get(path: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<Reply> {
+  get(path: string, init: RequestOptions = {}): Promise<Reply> {
     return this.request('GET', path, undefined, init);
   }
 
-  post(path: string, body?: unknown, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<Reply> {
+  post(path: string, body?: unknown, init: RequestOptions = {}): Promise<Reply> {
     return this.request('POST', path, body, init);
   }
 
-  delete(path: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<Reply> {
+  delete(path: string, init: RequestOptions = {}): Promise<Reply> {
     return this.request('DELETE', path, undefined, init);
   }
 
@@ -51,7 +54,7 @@ export class HttpClient {
     method: string,
     path: string,
     body?: unknown,
-    init: RequestInit & { headers?: Record<string, string>; rawBody?: string; withCookies?: boolean } = {},
+    init: RequestOptions & { rawBody?: string } = {},
   ): Promise<Reply> {
     const headers: Record<string, string> = {};
     const origin = this.defaults.origin === undefined ? TEST_ORIGIN : this.defaults.origin;

@@ -1,11 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+import { ConfigError, defaultHashConcurrency, loadConfig } from '../../src/config/load-config.js';
+import { createHttpAdapter } from '../../src/http-app.js';
 
 const PEPPER = 'pepper-0123456789-0123456789-0123456789';
 const KEK = 'kek-0123456789-0123456789-0123456789-abcd';
 const DAY = 24 * 60 * 60;
+/** Production refuses predictable secrets such as PEPPER and KEK above. */
+const STRONG_SECRETS = { REFRESH_TOKEN_PEPPER: randomBytes(48).toString('base64'), KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64') };
+const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL: 'postgresql://u:p@db:5432/auth', AUTH_ISSUER: 'https://auth.example.com', ALLOWED_ORIGINS: 'https://app.example.com' };
 
 const tempDirs: string[] = [];
 function freshDir(): string {
@@ -186,6 +191,7 @@ describe('loadConfig refuses bad values, naming the variable', () => {
   test('production with every required setting loads', () => {
     const { config, warnings } = loadConfig(
       env({
+        ...STRONG_SECRETS,
         NODE_ENV: 'production',
         DATABASE_URL: 'postgresql://u:p@db:5432/auth',
         AUTH_ISSUER: 'https://auth.example.com',
@@ -327,6 +333,28 @@ describe('proxy trust and cookie domain', () => {
     expect(problemFor(configError(env({ TRUST_PROXY: value })), 'TRUST_PROXY')).toBeDefined();
   });
 
+  test.each([
+    ['99', 'at most 3 proxy hops'],
+    ['4', 'at most 3 proxy hops'],
+    ['0.0.0.0/0', 'too wide'],
+    ['::/0', 'too wide'],
+    ['10.0.0.0/8,0.0.0.0/1', 'too wide'],
+    ['10.0.0.1/8', 'host bits'],
+    ['1.2.3', 'not an IP address'],
+    ['1.2.3.4/33', 'prefix longer'],
+  ])('TRUST_PROXY=%s is refused at load, naming the variable and the reason (%s), not with a stack trace', (value, reason) => {
+    const error = configError(env({ TRUST_PROXY: value }));
+    expect(problemFor(error, 'TRUST_PROXY')).toContain(reason);
+    expect(error.message).not.toMatch(/\n\s+at /);
+  });
+
+  test.each(['1', '3', '10.0.0.0/8', '10.0.0.1, 192.168.0.0/16', '::1', '2001:db8::/32', '::ffff:10.0.0.0/104', 'fd00::/48'])(
+    'TRUST_PROXY=%s, once accepted, is one Fastify accepts too (no crash after validation)',
+    (value) => {
+      expect(() => createHttpAdapter(loadConfig(env({ TRUST_PROXY: value })).config)).not.toThrow();
+    },
+  );
+
   test.each(['not a domain', 'exa mple.com', 'https://example.com', 'example.com/path'])('COOKIE_DOMAIN=%s is refused at startup', (value) => {
     const error = configError(env({ COOKIE_DOMAIN: value, COOKIE_ACCESS_NAME: 'access' }));
     expect(problemFor(error, 'COOKIE_DOMAIN')).toBeDefined();
@@ -345,5 +373,55 @@ describe('short access tokens are for tests only', () => {
   test.each(['development', 'production'])('NODE_ENV=%s refuses it', (nodeEnv) => {
     const error = configError(env({ NODE_ENV: nodeEnv, ACCESS_TOKEN_TTL_SECONDS: '3', DATABASE_URL: 'postgresql://db/x', AUTH_ISSUER: 'https://a.example', ALLOWED_ORIGINS: 'https://a.example' }));
     expect(problemFor(error, 'ACCESS_TOKEN_TTL_SECONDS')).toContain('at least 300');
+  });
+});
+
+describe('secrets in production', () => {
+  test.each([
+    ['the docker-compose.yml placeholders', 'change-me-change-me-change-me-change-me-0001', 'change-me-change-me-change-me-change-me-0002'],
+    ['32 × a', 'a'.repeat(32), 'b'.repeat(32)],
+    ['a repeated phrase', PEPPER, KEK],
+  ])('%s are refused for both secrets, saying how to generate one and never showing the value', (_name, pepper, kek) => {
+    const error = configError(env({ ...PRODUCTION, REFRESH_TOKEN_PEPPER: pepper, KEY_ENCRYPTION_SECRET: kek }));
+    for (const variable of ['REFRESH_TOKEN_PEPPER', 'KEY_ENCRYPTION_SECRET']) {
+      expect(problemFor(error, variable)).toContain('openssl rand -base64 48');
+    }
+    for (const text of [error.message, String(error.stack)]) {
+      expect(text).not.toContain(pepper);
+      expect(text).not.toContain(kek);
+    }
+  });
+
+  test('outside production the same values are still accepted (development and tests use fixed ones)', () => {
+    const { config } = loadConfig(env({ REFRESH_TOKEN_PEPPER: 'a'.repeat(32) }));
+    expect(config.sessions.refreshPepper).toBe('a'.repeat(32));
+  });
+
+  test('secrets from openssl rand -base64 48 load', () => {
+    expect(loadConfig(env({ ...PRODUCTION, ...STRONG_SECRETS })).config.sessions.refreshPepper).toBe(STRONG_SECRETS.REFRESH_TOKEN_PEPPER);
+  });
+});
+
+describe('hashing concurrency', () => {
+  test.each([
+    [1, 4, 1],
+    [2, 4, 1],
+    [4, 4, 3],
+    [16, 4, 3],
+    [8, 16, 7],
+    [16, 8, 7],
+    [4, 1, 1],
+  ])('with %i cores and a libuv pool of %i threads, the default is %i: a core and a thread stay free when there are any', (cores, threads, expected) => {
+    expect(defaultHashConcurrency(cores, threads)).toBe(expected);
+  });
+
+  test('the loaded default leaves a core free on this machine (unless it has one)', () => {
+    const { config } = loadConfig(env());
+    expect(config.argon2.maxConcurrency).toBe(Math.max(1, Math.min(availableParallelism() - 1, (Number(process.env.UV_THREADPOOL_SIZE) || 4) - 1)));
+    expect(config.argon2.maxConcurrency).toBeLessThanOrEqual(Math.max(1, availableParallelism() - 1));
+  });
+
+  test('ARGON2_MAX_CONCURRENCY overrides it', () => {
+    expect(loadConfig(env({ ARGON2_MAX_CONCURRENCY: '2' })).config.argon2.maxConcurrency).toBe(2);
   });
 });

@@ -187,8 +187,47 @@ describe('the error catalog', () => {
     }
   });
 
-  test('only the three session-ending codes clear the cookies', () => {
+  test('only the codes that end the session (or make it ambiguous) clear the cookies', () => {
     const clearing = Object.entries(ERROR_CATALOG as Record<string, ErrorSpec>).filter(([, spec]) => spec.clearsCookies).map(([code]) => code);
-    expect(clearing.sort()).toEqual(['refresh_token_reused', 'session_expired', 'session_revoked']);
+    expect(clearing.sort()).toEqual(['ambiguous_refresh_cookie', 'refresh_token_reused', 'session_expired', 'session_revoked']);
+  });
+});
+
+describe('mapError: the database unreachable or going away', () => {
+  const outage = (error: unknown) => expect(mapError(error)).toEqual({
+    status: 503,
+    body: { error: 'service_unavailable', message: expect.any(String) },
+    retryAfterSeconds: 2,
+    clearCookies: false,
+    unexpected: false,
+  });
+
+  test.each(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'])('a socket error %s', (code) => {
+    outage(Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { code, errno: -1, syscall: 'connect' }));
+  });
+
+  test.each(['57P01', '57P02', '57P03', '08006', '08001', '08003'])('SQLSTATE %s from the server', (code) => {
+    outage(Object.assign(new Error('terminating connection'), { code, severity: 'FATAL' }));
+  });
+
+  test.each(['P1001', 'P1002', 'P1017'])("Prisma's %s", (code) => {
+    outage(Object.assign(new Error("Can't reach database server"), { code }));
+  });
+
+  test.each(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout'])("Prisma's pg adapter kind %s", (kind) => {
+    outage(Object.assign(new Error('driver adapter error'), { code: 'P2010', meta: { driverAdapterError: { cause: { kind } } } }));
+  });
+
+  test.each(['Connection terminated unexpectedly', 'Connection terminated due to connection timeout', 'Query read timeout'])(
+    "pg's message without a code: %s",
+    (message) => outage(new Error(message)),
+  );
+
+  test('nested as the cause of another error', () => {
+    outage(new Error('outer', { cause: Object.assign(new Error('inner'), { code: 'ECONNREFUSED' }) }));
+  });
+
+  test('a plain Error that merely mentions a connection is not an outage', () => {
+    expect(mapError(new Error('connection string parsing failed')).status).toBe(500);
   });
 });

@@ -1,4 +1,11 @@
-import { decideOnUsedToken, nextIdleExpiry, sessionState, type SessionTimes, type UsedTokenFacts } from '../../src/sessions/session-rules.js';
+import {
+  decideOnUsedToken,
+  nextIdleExpiry,
+  presentedTokenState,
+  sessionState,
+  type SessionTimes,
+  type UsedTokenFacts,
+} from '../../src/sessions/session-rules.js';
 
 const T0 = new Date('2030-01-01T00:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -121,5 +128,29 @@ describe('decideOnUsedToken', () => {
   test('the maximum grace of 60 s replays at 60 s and not at 61 s', () => {
     expect(decideOnUsedToken(facts(), at(60 * SECOND), 60).kind).toBe('replay');
     expect(decideOnUsedToken(facts(), at(61 * SECOND), 60).kind).toBe('reuse');
+  });
+});
+
+describe('presentedTokenState', () => {
+  const token = (overrides: { usedAt?: Date | null; revokedAt?: Date | null; expiresAt?: Date; session?: SessionTimes } = {}) => ({
+    usedAt: null,
+    revokedAt: null,
+    expiresAt: at(14 * DAY),
+    session: session({ idleExpiresAt: at(20 * DAY) }),
+    ...overrides,
+  });
+
+  test('an unused token past its own expiry is expired', () => {
+    expect(presentedTokenState(token(), at(15 * DAY))).toBe('expired');
+  });
+
+  test('a used token past its own expiry, in a live session, goes on to the reuse decision', () => {
+    expect(presentedTokenState(token({ usedAt: at(DAY) }), at(15 * DAY))).toBe('active');
+  });
+
+  test("the session's end wins, used or not", () => {
+    expect(presentedTokenState(token({ usedAt: at(DAY) }), at(21 * DAY))).toBe('expired');
+    expect(presentedTokenState(token({ usedAt: at(DAY), revokedAt: at(2 * DAY) }), at(3 * DAY))).toBe('revoked');
+    expect(presentedTokenState(token({ session: session({ revokedAt: at(DAY) }) }), at(2 * DAY))).toBe('revoked');
   });
 });

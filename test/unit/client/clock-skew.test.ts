@@ -64,7 +64,11 @@ test.each([
   ['503 with Retry-After: 30', 30_000, () => browser.server.error(503, 'service_busy', { 'retry-after': '30' })],
   ['429 with Retry-After: 120', 120_000, () => browser.server.error(429, 'rate_limited', { 'retry-after': '120' })],
   ['503 without Retry-After', 5_000, () => browser.server.error(503, 'service_busy')],
-  ['a network error', 5_000, () => 'network-error' as const],
+  // No answer at all: the rotation may have committed, so it is re-sent at once, inside the grace window.
+  ['a network error', 300, () => 'network-error' as const],
+  ['a 502 from a proxy', 300, () => ({ status: 502, body: 'Bad Gateway' })],
+  ['a 504 from a proxy', 300, () => ({ status: 504, body: 'Gateway Timeout' })],
+  ['503 service_unavailable (the database went away mid-way)', 300, () => browser.server.error(503, 'service_unavailable')],
 ])('a proactive refresh that meets %s stays logged in and tries again %i ms later', async (_, retryAfter, failure) => {
   const [tab] = await browser.loggedInTabs(1, { random: () => 0 });
   browser.server.on('POST', '/auth/refresh', (call) => (call === 0 ? failure() : browser.server.tokens()));

@@ -1,3 +1,4 @@
+import { LOST_ANSWER_RETRY_DELAYS_MS } from '../../../client/src/session-refresh.js';
 import { FakeBrowser, USER } from './fake-browser.js';
 
 /** A 401 that a refresh can cure is refreshed once and retried once; any other 401 is handed back as it is. */
@@ -91,19 +92,34 @@ test('a refresh that finds the session over: the first answer is handed back, no
   expect(other!.state).toEqual({ status: 'logged-out', reason: 'reused' });
 });
 
-test('a refresh that meets a network error: the first answer is handed back, and the refresh is tried again later', async () => {
+test('a refresh that never gets an answer: re-sent three times inside the grace window, then the first answer is handed back and the refresh is tried again later', async () => {
   const [tab] = await browser.loggedInTabs(1);
-  browser.server.on('POST', '/auth/refresh', (call) => (call === 0 ? 'network-error' : browser.server.tokens()));
+  browser.server.on('POST', '/auth/refresh', (call) => (call < 4 ? 'network-error' : browser.server.tokens()));
   route([401, 'token_expired'], [200]);
 
-  const response = await tab!.fetch('/api/data');
+  const pending = tab!.fetch('/api/data');
+  await browser.clock.advance(3_800);
+  const response = await pending;
 
   expect(response.status).toBe(401);
+  expect(browser.server.calls('POST', '/auth/refresh')).toBe(4);
   expect(browser.server.calls('GET', '/api/data')).toBe(1);
   expect(tab!.state.status).toBe('logged-in');
   await browser.clock.advance(4_999);
-  expect(browser.server.calls('POST', '/auth/refresh')).toBe(1);
+  expect(browser.server.calls('POST', '/auth/refresh')).toBe(4);
   await browser.clock.advance(1);
+  expect(browser.server.calls('POST', '/auth/refresh')).toBe(5);
+});
+
+test('a refresh whose answer was lost once: the re-send gets the (same) new tokens and the call is retried', async () => {
+  const [tab] = await browser.loggedInTabs(1);
+  browser.server.on('POST', '/auth/refresh', (call) => (call === 0 ? { status: 502, body: 'Bad Gateway' } : browser.server.tokens()));
+  route([401, 'token_expired'], [200]);
+
+  const pending = tab!.fetch('/api/data');
+  await browser.clock.advance(300);
+
+  expect((await pending).status).toBe(200);
   expect(browser.server.calls('POST', '/auth/refresh')).toBe(2);
 });
 
@@ -118,4 +134,9 @@ test('a late 401 about a session that another tab has since replaced does not en
   expect((await late).status).toBe(401);
   expect(tab!.state.status).toBe('logged-in');
   expect(other!.state.status).toBe('logged-in');
+});
+
+test("the re-sends of a lost refresh all land inside the server's default grace window (10 s)", () => {
+  const total = LOST_ANSWER_RETRY_DELAYS_MS.reduce((sum, delay) => sum + delay, 0);
+  expect(total).toBeLessThan(10_000 / 2);
 });
