@@ -58,7 +58,8 @@ export function createAuthClient(options: AuthClientOptions, environment: Client
   const tabs = createTabCoordinator(options.name ?? 'auth-client', environment);
   const scheduler = createRefreshScheduler(() => void refresh(), environment);
   const session = createSessionState(tabs, scheduler, environment.now);
-  const refresh = createSessionRefresh(session, tabs, transport, scheduler);
+  const wait = (delayMs: number) => new Promise<void>((resolve) => environment.setTimer(resolve, delayMs));
+  const refresh = createSessionRefresh(session, tabs, transport, scheduler, wait);
 
   /** A 401 that a refresh can cure is refreshed once and retried once; any other answer is the caller's. */
   async function apiFetch(path: string, init: RequestInit = {}): Promise<Response> {

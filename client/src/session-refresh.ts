@@ -12,11 +12,34 @@ import { readErrorCode, retryAfterMs, type Transport } from './transport.js';
  */
 export type SessionRefresh = (knownStamp?: string) => Promise<boolean>;
 
+/**
+ * Re-sends of a refresh whose answer may have been lost, each after this
+ * delay: few and short, so that the last one lands well inside the server's
+ * grace window (10 s by default), where a rotation that did commit hands back
+ * the same child instead of counting as reuse.
+ */
+export const LOST_ANSWER_RETRY_DELAYS_MS = [300, 1_000, 2_500] as const;
+
+/**
+ * The rotation may have committed without its answer arriving: no answer at
+ * all, a proxy that got none (502, 504), or an instance that went away or lost
+ * its database mid-way (503 `service_unavailable`, or a 503 not in our shape).
+ * A 503 `service_busy` is contention, which rolls back: it waits for Retry-After.
+ */
+async function answerMayBeLost(response: Response | undefined): Promise<boolean> {
+  if (!response) return true;
+  if (response.status === 502 || response.status === 504) return true;
+  if (response.status !== 503) return false;
+  const code = await readErrorCode(response);
+  return code === undefined || code === 'service_unavailable';
+}
+
 export function createSessionRefresh(
   session: SessionState,
   tabs: TabCoordinator,
   transport: Transport,
   scheduler: RefreshScheduler,
+  wait: (delayMs: number) => Promise<void>,
 ): SessionRefresh {
   let inFlight: Promise<boolean> | undefined;
 
@@ -34,11 +57,15 @@ export function createSessionRefresh(
       session.loggedIn({ user: state.user, accessTokenExpiresAt: latest.accessTokenExpiresAt, localDeadline: latest.localDeadline }, false);
       return true;
     }
-    let response: Response;
-    try {
-      response = await transport.request('/auth/refresh', { method: 'POST' });
-    } catch {
-      // The network, not the session, failed.
+    const send = () => transport.request('/auth/refresh', { method: 'POST' }).catch(() => undefined);
+    let response = await send();
+    for (const delayMs of LOST_ANSWER_RETRY_DELAYS_MS) {
+      if (!(await answerMayBeLost(response))) break;
+      await wait(delayMs);
+      response = await send();
+    }
+    if (!response) {
+      // The network, not the session, failed: try again later.
       scheduler.retryLater();
       return false;
     }
