@@ -11,6 +11,7 @@ import { AccessTokenGuard } from './access-token.guard.js';
 import { AccessTokenStrategy } from './access-token.strategy.js';
 import { AuthController } from './auth.controller.js';
 import { AuthCookies } from './cookies.js';
+import { RateLimitStore } from './rate-limit-store.js';
 import { RateLimits } from './rate-limits.js';
 import { RouteGuard } from './route.guard.js';
 import { SessionsController } from './sessions.controller.js';
@@ -25,6 +26,7 @@ import { WellKnownController } from './well-known.controller.js';
     AccessTokenStrategy,
     AccessTokenGuard,
     CsrfCheck,
+    RateLimitStore,
     RateLimits,
     RoutePolicies,
     { provide: APP_GUARD, useClass: RouteGuard },

@@ -1,15 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../common/app-error.js';
+import { sha256 } from '../common/crypto.js';
 import type { RateLimitBucket } from '../common/route-policy.js';
 import { AppConfig } from '../config/app-config.js';
 import { readEmail } from '../users/email.js';
 import { parseClientIp } from './principal.js';
+import { RateLimitStore } from './rate-limit-store.js';
 
 /**
- * Fixed-window limits (rate-limiter-flexible, in memory: per instance, see
- * docs/passwords.md). Logins count per IP, per (account, IP) with a low
+ * Fixed-window limits (rate-limiter-flexible, counted in a store every
+ * instance shares: see RateLimitStore and docs/passwords.md). Logins count per IP, per (account, IP) with a low
  * limit and per account with a much higher one: a guessing run from one
  * address is slowed at once, a distributed one by the account limit, and
  * the owner, from another address, can still sign in meanwhile. Accounts
@@ -17,16 +19,17 @@ import { parseClientIp } from './principal.js';
  */
 @Injectable()
 export class RateLimits {
-  private readonly limiters: Record<RateLimitBucket, RateLimiterMemory>;
+  private readonly limiters: Record<RateLimitBucket, RateLimiterAbstract>;
 
-  constructor(config: AppConfig) {
+  constructor(config: AppConfig, store: RateLimitStore) {
     const { windowSeconds: duration, loginPerIp, loginPerAccountIp, loginPerAccount, registerPerIp, refreshPerIp } = config.rateLimits;
+    const limiter = (keyPrefix: RateLimitBucket, points: number) => store.limiter({ keyPrefix, points, duration });
     this.limiters = {
-      'login-ip': new RateLimiterMemory({ keyPrefix: 'login-ip', points: loginPerIp, duration }),
-      'login-account-ip': new RateLimiterMemory({ keyPrefix: 'login-account-ip', points: loginPerAccountIp, duration }),
-      'login-account': new RateLimiterMemory({ keyPrefix: 'login-account', points: loginPerAccount, duration }),
-      'register-ip': new RateLimiterMemory({ keyPrefix: 'register-ip', points: registerPerIp, duration }),
-      'refresh-ip': new RateLimiterMemory({ keyPrefix: 'refresh-ip', points: refreshPerIp, duration }),
+      'login-ip': limiter('login-ip', loginPerIp),
+      'login-account-ip': limiter('login-account-ip', loginPerAccountIp),
+      'login-account': limiter('login-account', loginPerAccount),
+      'register-ip': limiter('register-ip', registerPerIp),
+      'refresh-ip': limiter('refresh-ip', refreshPerIp),
     };
   }
 
@@ -40,13 +43,18 @@ export class RateLimits {
       const key = keyFor(bucket, request);
       if (key === undefined) continue;
       try {
-        await this.limiters[bucket].consume(key);
+        await this.limiters[bucket].consume(storeKey(key));
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         throw new AppError('rate_limited', { retryAfterSeconds: rejection.msBeforeNext / 1000 });
       }
     }
   }
+}
+
+/** Keys hold emails and IPs: the shared store keeps only their hash (and a bounded length). */
+function storeKey(key: string): string {
+  return sha256(key).toString('base64url');
 }
 
 /** Undefined skips the bucket: a body without a usable email is refused by validation right after. */

@@ -35,6 +35,8 @@ export function toAppConfig(env: Env, resolved: ResolvedDefaults) {
     database: {
       /** Absent: the embedded development database is used. */
       url: env.DATABASE_URL,
+      directUrl: env.DATABASE_DIRECT_URL ?? env.DATABASE_URL,
+      pooler: env.DATABASE_POOLER,
       poolSize: env.DATABASE_POOL_SIZE,
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
       queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
@@ -70,6 +72,7 @@ export function toAppConfig(env: Env, resolved: ResolvedDefaults) {
       maxQueue: env.ARGON2_MAX_QUEUE,
     },
     rateLimits: {
+      redisUrl: env.REDIS_URL,
       windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
       loginPerIp: env.RATE_LIMIT_LOGIN_PER_IP,
       loginPerAccountIp: env.RATE_LIMIT_LOGIN_PER_ACCOUNT_IP,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { boolean, cookieName, integer, MAX_PROXY_HOPS, originList, secret, secretWeakness, trustProxy } from './setting-types.js';
+import { checkSettingsTogether, OWASP_ARGON2 } from './config-rules.js';
+import { boolean, cookieName, integer, MAX_PROXY_HOPS, originList, postgresUrl, secret, trustProxy } from './setting-types.js';
 
 /**
  * Every setting the service reads, by its environment variable name, with
@@ -9,8 +10,6 @@ import { boolean, cookieName, integer, MAX_PROXY_HOPS, originList, secret, secre
  * variable named. docs/configuration.md's table is checked against this file
  * by test/unit/settings-table.test.ts.
  */
-
-export const OWASP_ARGON2 = { memoryKiB: 19456, timeCost: 2, parallelism: 1 } as const;
 
 export interface SettingDoc {
   doc: string;
@@ -53,13 +52,19 @@ export const settingsShape = {
     doc: 'on SIGTERM or SIGINT: stop accepting, let requests in flight finish for at most this long, then close the database pool and exit',
   }),
 
-  DATABASE_URL: documented(
-    z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgresql:// URL' })
-      .optional(),
-    { doc: '`postgresql://…`; unset means the embedded development database', defaultDoc: 'unset', secret: true },
-  ),
+  DATABASE_URL: documented(postgresUrl.optional(), {
+    doc: '`postgresql://…`; unset means the embedded development database',
+    defaultDoc: 'unset',
+    secret: true,
+  }),
+  DATABASE_DIRECT_URL: documented(postgresUrl.optional(), {
+    doc: 'a direct (unpooled) connection to the same database, for what needs a session of its own: the revocation listener (`LISTEN`) and migrations. Required with `DATABASE_POOLER=transaction`',
+    defaultDoc: '`DATABASE_URL`',
+    secret: true,
+  }),
+  DATABASE_POOLER: documented(z.enum(['none', 'transaction']).default('none'), {
+    doc: '`transaction` when `DATABASE_URL` goes through PgBouncer (or another pooler) in transaction mode: no startup parameters, server-side timeouts set per transaction (`SET LOCAL`), set them on the role too for single statements (docs/several-instances.md)',
+  }),
   DATABASE_POOL_SIZE: documented(integer(1, 100).default(10), { doc: 'connections in the pool' }),
   DATABASE_CONNECT_TIMEOUT_MS: documented(integer(100, 60_000).default(5_000), {
     doc: 'waiting for a pooled connection (or a new one to open) fails after this, as 503 with `Retry-After`',
@@ -85,8 +90,8 @@ export const settingsShape = {
   REFRESH_GRACE_SECONDS: documented(integer(0, 60).default(10), {
     doc: 'grace window for a used refresh token, 0–60 (`0`: a second use is always reuse)',
   }),
-  SESSION_CHECK_CACHE_MS: documented(integer(0, 5000).default(1000), {
-    doc: "how long an instance trusts a positive session check, and the user's roles read with it (0–5000; `0`: read the session on every request). Revocations made through the instance apply at once regardless",
+  SESSION_CHECK_CACHE_MS: documented(integer(0, 600_000).default(30_000), {
+    doc: "how long an instance trusts a positive session check, and the user's roles read with it (`0`: read the session on every request), while it listens for revocations (`LISTEN`, which tells every instance of a revocation at once); without the listener (the embedded database, or while it reconnects) at most 1000 ms",
   }),
   SESSION_IDLE_TTL_SECONDS: documented(integer(300, 365 * DAY).default(14 * DAY), {
     doc: 'a session ends after this long without a refresh (default 14 days)',
@@ -145,6 +150,13 @@ export const settingsShape = {
   }),
   RATE_LIMIT_REGISTER_PER_IP: documented(integer(1, 100000).default(10), { doc: 'registrations per IP per window' }),
   RATE_LIMIT_REFRESH_PER_IP: documented(integer(1, 1000000).default(600), { doc: 'refreshes per IP per window' }),
+  REDIS_URL: documented(
+    z
+      .string()
+      .regex(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' })
+      .optional(),
+    { doc: 'keep the rate-limit counters in Redis instead of PostgreSQL (both are shared by every instance)', defaultDoc: 'unset', secret: true },
+  ),
   RATE_LIMIT_WINDOW_SECONDS: documented(integer(1, 3600).default(60), { doc: 'window of all rate limits' }),
 
   RETENTION_DAYS: documented(integer(0, 3650).default(30), {
@@ -171,51 +183,7 @@ export const settingsShape = {
 };
 
 export const envSchema = z.object(settingsShape).superRefine((env, ctx) => {
-  const fail = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-
-  if (env.SESSION_IDLE_TTL_SECONDS > env.SESSION_ABSOLUTE_TTL_SECONDS) {
-    fail('SESSION_IDLE_TTL_SECONDS', 'must not exceed SESSION_ABSOLUTE_TTL_SECONDS');
-  }
-  for (const name of ['COOKIE_ACCESS_NAME', 'COOKIE_REFRESH_NAME'] as const) {
-    const value = env[name];
-    if ((value.startsWith('__Host-') || value.startsWith('__Secure-')) && !env.COOKIE_SECURE) {
-      fail(name, `a cookie named ${value.split('-')[0]}-… needs COOKIE_SECURE=true (browsers drop it otherwise)`);
-    }
-    if (value.startsWith('__Host-') && env.COOKIE_DOMAIN) {
-      fail(name, 'a __Host- cookie cannot carry a Domain; unset COOKIE_DOMAIN or rename the cookie');
-    }
-  }
-  if (env.COOKIE_ACCESS_NAME === env.COOKIE_REFRESH_NAME) {
-    fail('COOKIE_REFRESH_NAME', 'must differ from COOKIE_ACCESS_NAME');
-  }
-  if (env.COOKIE_REFRESH_NAME.startsWith('__Host-')) {
-    fail('COOKIE_REFRESH_NAME', 'the refresh cookie has Path=/auth, which a __Host- cookie forbids');
-  }
-
-  if (env.NODE_ENV !== 'test') {
-    if (env.ACCESS_TOKEN_TTL_SECONDS < 300) fail('ACCESS_TOKEN_TTL_SECONDS', 'must be at least 300');
-    if (env.ARGON2_MEMORY_KIB < OWASP_ARGON2.memoryKiB) {
-      fail('ARGON2_MEMORY_KIB', `must be at least ${OWASP_ARGON2.memoryKiB} (OWASP minimum for argon2id)`);
-    }
-    if (env.ARGON2_TIME_COST < OWASP_ARGON2.timeCost) {
-      fail('ARGON2_TIME_COST', `must be at least ${OWASP_ARGON2.timeCost} (OWASP minimum for argon2id)`);
-    }
-  }
-
-  if (env.NODE_ENV === 'production') {
-    // Secrets have no default here; issuer and origins default to a laptop's, which would be a silent misconfiguration.
-    for (const name of ['REFRESH_TOKEN_PEPPER', 'KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'AUTH_ISSUER', 'ALLOWED_ORIGINS'] as const) {
-      if (!env[name]) fail(name, 'is required when NODE_ENV=production');
-    }
-    if (!env.COOKIE_SECURE) fail('COOKIE_SECURE', 'must be true when NODE_ENV=production');
-    for (const name of ['REFRESH_TOKEN_PEPPER', 'KEY_ENCRYPTION_SECRET'] as const) {
-      const weakness = secretWeakness(env[name]);
-      if (weakness) fail(name, `${weakness}; generate one with \`openssl rand -base64 48\``);
-    }
-    if (env.REFRESH_TOKEN_PEPPER && env.REFRESH_TOKEN_PEPPER === env.KEY_ENCRYPTION_SECRET) {
-      fail('KEY_ENCRYPTION_SECRET', 'must differ from REFRESH_TOKEN_PEPPER');
-    }
-  }
+  checkSettingsTogether(env, (path, message) => ctx.addIssue({ code: 'custom', path: [path], message }));
 });
 
 export type Env = z.output<typeof envSchema>;

@@ -17,6 +17,8 @@ export const integer = (min: number, max: number) =>
     .refine((value) => value >= min, { message: `must be at least ${min}` })
     .refine((value) => value <= max, { message: `must be at most ${max}` });
 
+export const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, { message: 'must be a postgresql:// URL' });
+
 export const secret = z.string().min(32, { message: 'must be at least 32 characters' });
 
 const origin = z.string().transform((value, ctx) => {

@@ -2,6 +2,7 @@ import { Global, Injectable, Module, type OnApplicationShutdown } from '@nestjs/
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseConnection, openDatabase } from './database-connection.js';
 import { DatabaseHealth } from './database-health.js';
+import { NotificationListener } from './notification-listener.js';
 import { PrismaService } from './prisma.service.js';
 import { SqlPool } from './sql-pool.js';
 
@@ -26,8 +27,9 @@ class DatabaseShutdown implements OnApplicationShutdown {
     SqlPool,
     PrismaService,
     DatabaseHealth,
+    NotificationListener,
     DatabaseShutdown,
   ],
-  exports: [PrismaService, SqlPool, DatabaseConnection, DatabaseHealth],
+  exports: [PrismaService, SqlPool, DatabaseConnection, DatabaseHealth, NotificationListener],
 })
 export class DatabaseModule {}

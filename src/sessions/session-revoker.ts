@@ -26,9 +26,10 @@ export interface RevocationCause {
 }
 
 /**
- * The one path every revocation takes: the rows and the audit event in one
- * transaction, then this instance's cached session checks are dropped, even
- * when the answer to a committed revocation is lost on its way back.
+ * The one path every revocation takes: the rows, the audit event and a
+ * notice to every instance (NOTIFY) in one transaction; then this instance's
+ * cached session checks are dropped at once, even when the answer to a
+ * committed revocation is lost on its way back.
  */
 @Injectable()
 export class SessionRevoker {

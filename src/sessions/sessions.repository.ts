@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditEntry } from '../audit/audit-entry.js';
 import { AuditWriter } from '../audit/audit.writer.js';
+import { CHANNEL, notify, type SessionNotice } from '../database/notifications.js';
 import { type Prisma, PrismaService } from '../database/prisma.service.js';
 import type { NewToken } from './family.js';
 
@@ -101,7 +102,10 @@ export class SessionsRepository {
         data: { revokedAt: audit.at, revokeReason: reason },
       });
       await tx.refreshToken.updateMany({ where: { sessionId, revokedAt: null }, data: { revokedAt: audit.at } });
-      if (revoked.count === 1) await this.audit.record(tx, audit);
+      if (revoked.count === 1) {
+        await this.audit.record(tx, audit);
+        await notify(tx, CHANNEL.sessions, { sid: sessionId } satisfies SessionNotice);
+      }
       return revoked.count === 1;
     });
   }
@@ -125,6 +129,7 @@ export class SessionsRepository {
       });
       await tx.refreshToken.updateMany({ where: { sessionId: { in: ids }, revokedAt: null }, data: { revokedAt: now } });
       await this.audit.record(tx, { ...audit, data: { ...audit.data, sessions: revoked.count } });
+      await notify(tx, CHANNEL.sessions, { userId } satisfies SessionNotice);
       return revoked.count;
     });
   }

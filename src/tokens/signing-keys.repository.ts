@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuditEntry } from '../audit/audit-entry.js';
 import { AuditWriter } from '../audit/audit.writer.js';
 import type { SigningKey } from '../database/generated/client.js';
+import { CHANNEL, notify } from '../database/notifications.js';
 import { type Prisma, PrismaService } from '../database/prisma.service.js';
 
 export interface NewSigningKey {
@@ -113,10 +114,13 @@ export class SigningKeysRepository {
     });
   }
 
+  /** Under the key lock; every instance is told to re-read the keys when the change commits. */
   private locked<T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
     return this.prisma.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${KEY_CHANGE_LOCK})`;
-      return work(tx);
+      const result = await work(tx);
+      await notify(tx, CHANNEL.keys, {});
+      return result;
     });
   }
 

@@ -7,6 +7,8 @@ import { AppError } from '../common/app-error.js';
 import type { Actor } from '../common/client-info.js';
 import { Clock } from '../common/clock.js';
 import { Random } from '../common/random.js';
+import { NotificationListener } from '../database/notification-listener.js';
+import { CHANNEL } from '../database/notifications.js';
 import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js';
 import { type KeyChangeAudit, SigningKeysRepository } from './signing-keys.repository.js';
 
@@ -35,7 +37,7 @@ interface KeyCache {
  */
 const RETIRED_KEY_MARGIN_SECONDS = 120;
 
-/** How often keys are re-read, so that a rotation on another instance is seen. */
+/** How often keys are re-read anyway: a notice (CHANNEL.keys) normally tells every instance of a change at once. */
 const RELOAD_INTERVAL_MS = 60_000;
 /** An unknown kid triggers at most one re-read per this period (random kids must not hammer the database). */
 const UNKNOWN_KID_RELOAD_MS = 5_000;
@@ -63,7 +65,11 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly random: Random,
-  ) {}
+    listener: NotificationListener,
+  ) {
+    listener.on(CHANNEL.keys, () => void this.reloadQuietly());
+    listener.onResync(() => this.reload());
+  }
 
   async onModuleInit(): Promise<void> {
     const created = await this.keys.ensureCurrent(this.clock.now(), () => this.generate());

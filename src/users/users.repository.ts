@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../database/prisma.service.js';
+import { CHANNEL, notify, type SessionNotice } from '../database/notifications.js';
+import { type Prisma, PrismaService } from '../database/prisma.service.js';
 import type { PublicUser } from './user.js';
 
 const PUBLIC_FIELDS = { id: true, email: true, roles: true, createdAt: true } as const;
@@ -55,14 +56,25 @@ export class UsersRepository {
     await this.prisma.user.update({ where: { id }, data: { passwordHash, updatedAt: now } });
   }
 
-  /** Adds or removes one role in a single UPDATE, so concurrent changes never lose each other. */
-  async changeRole(email: string, role: string, grant: boolean, now: Date): Promise<PublicUser | null> {
+  /**
+   * Adds or removes one role in a single UPDATE, so concurrent changes never
+   * lose each other, and tells every instance to re-read the user's roles.
+   */
+  changeRole(email: string, role: string, grant: boolean, now: Date): Promise<PublicUser | null> {
+    return this.prisma.$transaction(async (tx) => {
+      const user = await this.updateRoles(tx, email, role, grant, now);
+      if (user) await notify(tx, CHANNEL.sessions, { userId: user.id } satisfies SessionNotice);
+      return user;
+    });
+  }
+
+  private async updateRoles(tx: Prisma.TransactionClient, email: string, role: string, grant: boolean, now: Date): Promise<PublicUser | null> {
     const rows = grant
-      ? await this.prisma.$queryRaw<RoleRow[]>`
+      ? await tx.$queryRaw<RoleRow[]>`
           UPDATE "users" SET "roles" = CASE WHEN ${role} = ANY("roles") THEN "roles" ELSE array_append("roles", ${role}) END,
                              "updated_at" = ${now}
           WHERE "email" = ${email} RETURNING "id", "email", "roles", "created_at"`
-      : await this.prisma.$queryRaw<RoleRow[]>`
+      : await tx.$queryRaw<RoleRow[]>`
           UPDATE "users" SET "roles" = array_remove("roles", ${role}), "updated_at" = ${now}
           WHERE "email" = ${email} RETURNING "id", "email", "roles", "created_at"`;
     const row = rows[0];

@@ -1,4 +1,6 @@
+import pg from 'pg';
 import { AppError } from '../../src/common/app-error.js';
+import { LISTENER_APPLICATION_NAME, NotificationListener } from '../../src/database/notification-listener.js';
 import { SessionCheckCache } from '../../src/sessions/session-check-cache.js';
 import { SessionCheck } from '../../src/sessions/session-check.service.js';
 import { SessionsService } from '../../src/sessions/sessions.service.js';
@@ -17,14 +19,28 @@ const client = { ip: null, userAgent: null };
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  a = await startTestContext({ database, env: { SESSION_CHECK_CACHE_MS: '1000' } });
-  b = await startTestContext({ database, env: { SESSION_CHECK_CACHE_MS: '1000' } });
+  a = await startTestContext({ database, env: { SESSION_CHECK_CACHE_MS: '60000' } });
+  b = await startTestContext({ database, env: { SESSION_CHECK_CACHE_MS: '60000' } });
+  await Promise.all([listening(a), listening(b)]);
 });
 afterAll(async () => {
   await a?.close();
   await b?.close();
   await database?.drop();
 });
+
+async function eventually(condition: () => Promise<boolean>, what: string, deadlineMs = 5000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error(`not within ${deadlineMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function listening(context: TestContext): Promise<void> {
+  const listener = context.module.get(NotificationListener);
+  return eventually(async () => listener.ticket().listening, 'the listener is up');
+}
 
 async function loginOn(context: TestContext) {
   const email = uniqueEmail();
@@ -42,16 +58,25 @@ async function check(context: TestContext, issued: Awaited<ReturnType<typeof log
     );
 }
 
-test('a logout is refused at once on the instance that made it, and on another once its check cache lapses', async () => {
+test('a logout on one instance is refused on the other as soon as its notice arrives, long before the cache would lapse', async () => {
   const issued = await loginOn(a);
   expect(await check(a, issued)).toBe('active');
   expect(await check(b, issued)).toBe('active');
 
   await a.module.get(SessionsService).logout({ refreshToken: issued.refreshToken }, client);
   expect(await check(a, issued)).toBe('session_revoked');
-  expect(await check(b, issued)).toBe('active');
-  b.clock.advance(1001);
-  expect(await check(b, issued)).toBe('session_revoked');
+  // The clock does not move: only the notice can end b's 60-second trust in its cached answer.
+  await eventually(async () => (await check(b, issued)) === 'session_revoked', "b refuses the revoked session");
+});
+
+test("a role change reaches every instance's cached session checks", async () => {
+  const email = uniqueEmail();
+  await a.module.get(UsersService).register(email, PASSWORD);
+  const issued = await a.module.get(SignInService).login(email, PASSWORD, client);
+  const roles = async () => (await b.module.get(SessionCheck).activeSessionOwner(issued.session.id, issued.user.id)).roles;
+  expect(await roles()).toEqual([]);
+  await a.module.get(UsersService).changeRole(email, 'admin', true);
+  await eventually(async () => (await roles()).includes('admin'), 'b reads the new role');
 });
 
 test('a check that races a revocation does not put the session back in the cache', async () => {
@@ -69,6 +94,33 @@ test('a positive answer read before a revocation and remembered after it is not 
   cache.forgetSession(issued.session.id);
   cache.remember(issued.session.id, stale);
   expect(cache.get(issued.session.id)).toBeUndefined();
+});
+
+test('while the listener is down, answers are trusted for 1 s at most; when it is back, what was revoked meanwhile is forgotten', async () => {
+  const before = await loginOn(a);
+  const during = await loginOn(a);
+  expect(await check(b, before)).toBe('active');
+
+  const admin = new pg.Client({ connectionString: database.url });
+  await admin.connect();
+  try {
+    // Kill b's listener (a's too: both have the same application name; a does not matter here).
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()', [LISTENER_APPLICATION_NAME]);
+  } finally {
+    await admin.end();
+  }
+  await eventually(async () => !b.module.get(NotificationListener).ticket().listening, 'b notices that its listener is gone');
+
+  // Read while the listener is down: trusted for 1 s only.
+  expect(await check(b, during)).toBe('active');
+  await a.module.get(SessionsService).logout({ refreshToken: during.refreshToken }, client);
+  await a.module.get(SessionsService).logout({ refreshToken: before.refreshToken }, client);
+  // `before` was cached with the long lifetime before the loss: the loss dropped it.
+  expect(await check(b, before)).toBe('session_revoked');
+
+  await listening(b);
+  // Back: the revocation made while b could not hear it is forgotten without waiting for the 1 s.
+  expect(await check(b, during)).toBe('session_revoked');
 });
 
 test('with the cache off every check reads the database', async () => {

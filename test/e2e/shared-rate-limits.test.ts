@@ -1,0 +1,110 @@
+import pg from 'pg';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { HttpClient } from '../helpers/http-client.js';
+import { PASSWORD, registerAndLogin } from '../helpers/users.js';
+
+// Rate limits shared by every instance: counted in PostgreSQL (or Redis with
+// REDIS_URL), kept across restarts, and, when the store fails, counted per
+// instance rather than not at all.
+// Five attempts per (account, IP): the login of registerAndLogin is the first.
+const LIMITS = { RATE_LIMIT_LOGIN_PER_ACCOUNT_IP: '5', RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000', RATE_LIMIT_LOGIN_PER_IP: '1000' };
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+let database: TestDatabase;
+const apps: TestApp[] = [];
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+afterAll(() => database?.drop());
+
+async function instance(env: Record<string, string> = {}): Promise<TestApp> {
+  const app = await startTestApp({ database, env: { ...LIMITS, ...env }, captureLogs: true });
+  apps.push(app);
+  return app;
+}
+
+async function wrongPassword(app: TestApp, email: string): Promise<number> {
+  return (await new HttpClient(app.baseUrl).post('/auth/login', { email, password: 'not the password' })).status;
+}
+
+async function someone(app: TestApp): Promise<string> {
+  const { email } = await registerAndLogin(new HttpClient(app.baseUrl));
+  return email;
+}
+
+async function sql(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+test.each([
+  ['PostgreSQL', {}],
+  ['Redis', { REDIS_URL }],
+])('wrong passwords alternating between two instances are counted once, in %s', async (_store, env) => {
+  const [a, b] = [await instance(env), await instance(env)];
+  const email = await someone(a);
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < 6; attempt++) statuses.push(await wrongPassword(attempt % 2 === 0 ? a : b, email));
+  expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
+});
+
+test('the counts survive a restart', async () => {
+  const first = await instance();
+  const email = await someone(first);
+  for (let attempt = 0; attempt < 4; attempt++) expect(await wrongPassword(first, email)).toBe(401);
+  await apps.pop()!.close();
+  const restarted = await instance();
+  expect(await wrongPassword(restarted, email)).toBe(429);
+});
+
+test('keys are stored hashed: no email or IP in the shared table', async () => {
+  const app = await instance();
+  const email = await someone(app);
+  await wrongPassword(app, email);
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ key: string }>('SELECT key FROM rate_limits');
+    expect(rows.length).toBeGreaterThan(0);
+    for (const { key } of rows) {
+      expect(key).not.toContain('@');
+      expect(key).not.toContain('127.0.0.1');
+    }
+  } finally {
+    await client.end();
+  }
+});
+
+test('PostgreSQL store failing: limits still hold per instance, no 500, and the log says so', async () => {
+  const app = await instance();
+  const email = await someone(app);
+  await sql('ALTER TABLE rate_limits RENAME TO rate_limits_away');
+  try {
+    // The instance's own count starts when the store fails, so five attempts pass before the limit.
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 6; attempt++) statuses.push(await wrongPassword(app, email));
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    expect(app.logs.some((line) => line.includes('the rate-limit store failed'))).toBe(true);
+  } finally {
+    await sql('ALTER TABLE rate_limits_away RENAME TO rate_limits');
+  }
+});
+
+test('Redis unreachable: limits still hold per instance, no 500', async () => {
+  const app = await instance({ REDIS_URL: 'redis://127.0.0.1:1' });
+  const email = await someone(app);
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < 5; attempt++) statuses.push(await wrongPassword(app, email));
+  expect(statuses).toEqual([401, 401, 401, 401, 429]);
+  const login = await new HttpClient(app.baseUrl).post('/auth/login', { email, password: PASSWORD });
+  expect(login.status).toBe(429);
+});
