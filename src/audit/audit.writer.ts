@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { JOB_LOCK } from '../database/job-locks.js';
 import { type Prisma, PrismaService } from '../database/prisma.service.js';
 import type { AuditEntry } from './audit-entry.js';
 
@@ -26,10 +27,14 @@ export class AuditWriter {
     });
   }
 
-  /** Retention: deletes at most `batchSize` events older than `cutoff`; returns how many. */
+  /**
+   * Retention: deletes at most `batchSize` events older than `cutoff`;
+   * returns how many (none while another instance runs a retention batch).
+   */
   deleteOlderThan(cutoff: Date, batchSize: number): Promise<number> {
     return this.prisma.$executeRaw`
-      DELETE FROM "audit_events" WHERE "id" IN (
+      WITH job AS (SELECT pg_try_advisory_xact_lock(${JOB_LOCK.retention}) AS ours)
+      DELETE FROM "audit_events" WHERE (SELECT ours FROM job) AND "id" IN (
         SELECT "id" FROM "audit_events" WHERE "occurred_at" < ${cutoff} LIMIT ${batchSize}
       )`;
   }

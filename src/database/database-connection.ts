@@ -29,7 +29,8 @@ export async function openDatabase(config: AppConfig): Promise<DatabaseConnectio
     });
   }
   if (config.database.migrateOnStart) {
-    const result = await migrate(url, readMigrations(MIGRATIONS_DIR), (msg, fields) => logger.log({ msg, ...fields }));
+    // A direct connection when DATABASE_URL goes through a pooler (DATABASE_DIRECT_URL).
+    const result = await migrate(config.database.directUrl ?? url, readMigrations(MIGRATIONS_DIR), (msg, fields) => logger.log({ msg, ...fields }));
     logger.log({ msg: 'migrations done', applied: result.applied, alreadyApplied: result.alreadyApplied });
   }
   return { url, embedded: !config.database.url, close };

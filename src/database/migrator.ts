@@ -68,55 +68,81 @@ export async function migrate(
 ): Promise<MigrationResult> {
   const client = new pg.Client({ connectionString });
   await client.connect();
+  const applied: string[] = [];
+  let reportedUnknown = false;
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK_KEY]);
-    try {
-      await client.query(CREATE_MIGRATIONS_TABLE);
-      const { rows } = await client.query<AppliedRow>(
-        'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL',
-      );
-      const recorded = new Map(rows.map((row) => [row.migration_name, row]));
-
-      const pending: Migration[] = [];
-      for (const migration of migrations) {
-        const row = recorded.get(migration.name);
-        if (!row) {
-          pending.push(migration);
-        } else if (!row.finished_at) {
-          throw new MigrationError(
-            `migration ${migration.name} started earlier and did not finish; inspect the database, then mark it rolled back in _prisma_migrations`,
-          );
-        } else if (row.checksum !== migration.checksum) {
-          throw new MigrationError(`migration ${migration.name} was changed after it was applied (checksum mismatch)`);
+    // One migration per transaction, each under Prisma Migrate's lock taken for
+    // that transaction only: correct through a pooler in transaction mode too,
+    // where a session-level lock would stay behind on a shared server connection.
+    await inLockedTransaction(client, () => client.query(CREATE_MIGRATIONS_TABLE));
+    for (;;) {
+      await client.query('BEGIN');
+      try {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [PRISMA_MIGRATE_LOCK_KEY]);
+        const { rows } = await client.query<AppliedRow>(
+          'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL',
+        );
+        const { pending, unknown } = plan(migrations, rows);
+        if (unknown.length > 0 && !reportedUnknown) {
+          reportedUnknown = true;
+          onProgress('the database has migrations that this build does not know', { unknown });
         }
-      }
-      const known = new Set(migrations.map((migration) => migration.name));
-      const unknown = rows.filter((row) => !known.has(row.migration_name)).map((row) => row.migration_name);
-      if (unknown.length > 0) {
-        onProgress('the database has migrations that this build does not know', { unknown });
-      }
-
-      for (const [index, migration] of pending.entries()) {
-        onProgress('applying migration', { migration: migration.name, step: index + 1, of: pending.length });
-        await client.query('BEGIN');
-        try {
-          await client.query(migration.sql);
-          await client.query(
-            `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
-             VALUES ($1, $2, $3, now(), now(), 1)`,
-            [randomUUID(), migration.checksum, migration.name],
-          );
+        const next = pending[0];
+        if (!next) {
           await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK');
-          throw new MigrationError(`migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
+          return { applied, alreadyApplied: migrations.length - applied.length };
         }
+        onProgress('applying migration', { migration: next.name, step: applied.length + 1, of: applied.length + pending.length });
+        try {
+          await client.query(next.sql);
+        } catch (error) {
+          throw new MigrationError(`migration ${next.name} failed: ${(error as Error).message}`, { cause: error });
+        }
+        await client.query(
+          `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
+           VALUES ($1, $2, $3, now(), now(), 1)`,
+          [randomUUID(), next.checksum, next.name],
+        );
+        await client.query('COMMIT');
+        applied.push(next.name);
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
       }
-      return { applied: pending.map((migration) => migration.name), alreadyApplied: migrations.length - pending.length };
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK_KEY]);
     }
   } finally {
     await client.end();
   }
+}
+
+async function inLockedTransaction(client: pg.Client, work: () => Promise<unknown>): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [PRISMA_MIGRATE_LOCK_KEY]);
+    await work();
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/** What is left to apply, in order; refuses a history this build cannot continue. */
+function plan(migrations: Migration[], rows: AppliedRow[]): { pending: Migration[]; unknown: string[] } {
+  const recorded = new Map(rows.map((row) => [row.migration_name, row]));
+  const pending: Migration[] = [];
+  for (const migration of migrations) {
+    const row = recorded.get(migration.name);
+    if (!row) {
+      pending.push(migration);
+    } else if (!row.finished_at) {
+      throw new MigrationError(
+        `migration ${migration.name} started earlier and did not finish; inspect the database, then mark it rolled back in _prisma_migrations`,
+      );
+    } else if (row.checksum !== migration.checksum) {
+      throw new MigrationError(`migration ${migration.name} was changed after it was applied (checksum mismatch)`);
+    }
+  }
+  const known = new Set(migrations.map((migration) => migration.name));
+  return { pending, unknown: rows.filter((row) => !known.has(row.migration_name)).map((row) => row.migration_name) };
 }

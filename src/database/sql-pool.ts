@@ -3,6 +3,7 @@ import pg from 'pg';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseConnection } from './database-connection.js';
 import { isConnectionLost } from './database-errors.js';
+import { SERVER_TIMEOUTS, SET_LOCAL_TIMEOUTS } from './server-timeouts.js';
 
 interface ClientInternals {
   _activeQuery?: unknown;
@@ -29,6 +30,9 @@ function dropIfAnswerOwed(client: pg.PoolClient): pg.PoolClient {
  */
 @Injectable()
 export class SqlPool extends pg.Pool {
+  /** Behind a pooler the transaction sets its own timeouts, in the same round trip (a simple-protocol query). */
+  private readonly beginStatement: string;
+
   constructor(connection: DatabaseConnection, config: AppConfig) {
     super({
       connectionString: connection.url,
@@ -46,9 +50,9 @@ export class SqlPool extends pg.Pool {
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       // A request never waits on a lock or a statement for ever: it fails as 503 instead.
-      lock_timeout: 10_000,
-      statement_timeout: 15_000,
+      ...(config.database.pooler === 'none' ? SERVER_TIMEOUTS : {}),
     });
+    this.beginStatement = config.database.pooler === 'none' ? 'BEGIN' : `BEGIN; ${SET_LOCAL_TIMEOUTS}`;
     const logger = new Logger('Database');
     // pg-pool listens for errors only on idle clients; a connection that
     // breaks while checked out (a failover, pg_terminate_backend) would emit
@@ -87,7 +91,7 @@ export class SqlPool extends pg.Pool {
     const client = await this.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      await client.query(this.beginStatement);
       const result = await work(client);
       await client.query('COMMIT');
       return result;

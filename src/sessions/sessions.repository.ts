@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditEntry } from '../audit/audit-entry.js';
 import { AuditWriter } from '../audit/audit.writer.js';
+import { JOB_LOCK } from '../database/job-locks.js';
 import { CHANNEL, notify, type SessionNotice } from '../database/notifications.js';
 import { type Prisma, PrismaService } from '../database/prisma.service.js';
 import type { NewToken } from './family.js';
@@ -47,7 +48,7 @@ export class SessionsRepository {
   ) {}
 
   async createSession(session: NewSession, audit: AuditEntry): Promise<void> {
-    await this.prisma.$transaction(async (tx) => {
+    await this.prisma.transaction(async (tx) => {
       await tx.session.create({
         data: {
           id: session.id,
@@ -96,7 +97,7 @@ export class SessionsRepository {
    * when it was already revoked (the audit entry is then not repeated).
    */
   revokeSession(sessionId: string, reason: string, audit: AuditEntry): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.transaction(async (tx) => {
       const revoked = await tx.session.updateMany({
         where: { id: sessionId, revokedAt: null },
         data: { revokedAt: audit.at, revokeReason: reason },
@@ -113,7 +114,7 @@ export class SessionsRepository {
   /** Every live family of a user; returns how many were revoked. */
   revokeAllForUser(userId: string, reason: string, audit: AuditEntry): Promise<number> {
     const now = audit.at;
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.transaction(async (tx) => {
       // Locked in id order, as every family-wide change locks sessions first,
       // so that two of these for one user never deadlock.
       const locked = await tx.$queryRaw<Array<{ id: string }>>`
@@ -172,10 +173,13 @@ export class SessionsRepository {
    * immutable columns are indexed (see schema.prisma). Rows are locked in id
    * order, as every family-wide change locks them, and rows busy elsewhere
    * are left for the next pass. Tokens go with their session (ON DELETE CASCADE).
+   * A batch another instance is running at the same moment makes this one
+   * delete nothing (JOB_LOCK.retention), which ends this instance's pass.
    */
   deleteEnded(cutoff: Date, batchSize: number): Promise<number> {
     return this.prisma.$executeRaw`
-      DELETE FROM "sessions" WHERE "id" IN (
+      WITH job AS (SELECT pg_try_advisory_xact_lock(${JOB_LOCK.retention}) AS ours)
+      DELETE FROM "sessions" WHERE (SELECT ours FROM job) AND "id" IN (
         SELECT "id" FROM "sessions"
         WHERE "revoked_at" < ${cutoff} OR "absolute_expires_at" < ${cutoff}
         ORDER BY "id" LIMIT ${batchSize} FOR UPDATE SKIP LOCKED

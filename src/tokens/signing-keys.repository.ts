@@ -116,7 +116,7 @@ export class SigningKeysRepository {
 
   /** Under the key lock; every instance is told to re-read the keys when the change commits. */
   private locked<T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(${KEY_CHANGE_LOCK})`;
       const result = await work(tx);
       await notify(tx, CHANNEL.keys, {});

@@ -61,7 +61,7 @@ export class UsersRepository {
    * lose each other, and tells every instance to re-read the user's roles.
    */
   changeRole(email: string, role: string, grant: boolean, now: Date): Promise<PublicUser | null> {
-    return this.prisma.$transaction(async (tx) => {
+    return this.prisma.transaction(async (tx) => {
       const user = await this.updateRoles(tx, email, role, grant, now);
       if (user) await notify(tx, CHANNEL.sessions, { userId: user.id } satisfies SessionNotice);
       return user;

@@ -56,11 +56,13 @@ test('is a no-op the second time', async () => {
   expect(Number(count)).toBe(migrations.length);
 });
 
-test('two migrators started at once do not collide: one applies, the other finds nothing to do', async () => {
+test('three migrators started at once do not collide: every migration is applied exactly once, in order', async () => {
   const { url } = await emptyDatabase();
   const results = await Promise.all([migrate(url, migrations), migrate(url, migrations), migrate(url, migrations)]);
-  const applied = results.map((result) => result.applied.length).sort();
-  expect(applied).toEqual([0, 0, migrations.length]);
+  const applied = results.flatMap((result) => result.applied);
+  expect(applied.sort()).toEqual(migrations.map((migration) => migration.name));
+  const order = await query<{ migration_name: string }>(url, 'SELECT migration_name FROM _prisma_migrations ORDER BY started_at, migration_name');
+  expect(order.map((row) => row.migration_name)).toEqual(migrations.map((migration) => migration.name));
   const [{ count }] = await query<{ count: string }>(url, 'SELECT count(*) FROM _prisma_migrations');
   expect(Number(count)).toBe(migrations.length);
 });

@@ -49,3 +49,15 @@ test('error codes are named in the catalog only: no service builds an error from
   const offending = files.filter((file) => /new AppError\(\d/.test(readFileSync(file, 'utf8'))).map((file) => relative(SRC, file));
   expect(offending).toEqual([]);
 });
+
+test('interactive transactions go through PrismaService.transaction (which sets the timeouts behind a pooler)', () => {
+  const offending = files
+    .filter((file) => !file.endsWith('prisma.service.ts') && readFileSync(file, 'utf8').includes('$transaction('))
+    .map((file) => relative(SRC, file));
+  expect(offending).toEqual([]);
+});
+
+test('no session-scoped advisory locks: they break behind a pooler in transaction mode', () => {
+  const offending = files.filter((file) => /pg_(try_)?advisory_lock\(/.test(readFileSync(file, 'utf8'))).map((file) => relative(SRC, file));
+  expect(offending).toEqual([]);
+});

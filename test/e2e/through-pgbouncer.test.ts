@@ -1,0 +1,96 @@
+import { PrismaService } from '../../src/database/prisma.service.js';
+import { SqlPool } from '../../src/database/sql-pool.js';
+import { UsersService } from '../../src/users/users.service.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { HttpClient } from '../helpers/http-client.js';
+import { infrastructureAvailable, type PgBouncer, startPgBouncer } from '../helpers/infrastructure.js';
+import { registerAndLogin } from '../helpers/users.js';
+
+// The core of the contract a second time, with DATABASE_URL going through
+// Debian's PgBouncer in transaction mode (LISTEN and migrations use the
+// direct URL), and the server-side timeouts checked where the pooler keeps
+// them: in each transaction.
+const available = infrastructureAvailable('pgbouncer');
+const describeIf = available ? describe : describe.skip;
+
+describeIf('through PgBouncer in transaction mode', () => {
+  let database: TestDatabase;
+  let bouncer: PgBouncer;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const target = new URL(database.url);
+    bouncer = await startPgBouncer({ host: target.hostname, port: Number(target.port) });
+    t = await startTestApp({
+      database: { url: bouncer.urlFor(database.url), drop: async () => {} },
+      env: { DATABASE_POOLER: 'transaction', DATABASE_DIRECT_URL: database.url, REFRESH_GRACE_SECONDS: '10' },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    bouncer?.stop();
+    await database?.drop();
+  });
+
+  test('login, then 20 concurrent refreshes of one token: one child, one identical answer for all', async () => {
+    const client = new HttpClient(t.baseUrl);
+    const { login } = await registerAndLogin(client);
+    const token = client.cookieValue('__Secure-refresh')!;
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, () => {
+        const holder = new HttpClient(t.baseUrl);
+        holder.setCookie('__Secure-refresh', token, '/auth');
+        return holder.post('/auth/refresh').then((reply) => ({ reply, child: holder.cookieValue('__Secure-refresh') }));
+      }),
+    );
+    expect(replies.map(({ reply }) => reply.status)).toEqual(Array(20).fill(200));
+    expect(new Set(replies.map(({ child }) => child)).size).toBe(1);
+    expect(await t.prisma.refreshToken.count({ where: { sessionId: login.body.session.id } })).toBe(2);
+  });
+
+  test('a replay after the grace window revokes the family; logout and an admin revocation end sessions at once', async () => {
+    const client = new HttpClient(t.baseUrl);
+    const { login, email } = await registerAndLogin(client);
+    const stolen = client.cookieValue('__Secure-refresh')!;
+    expect((await client.post('/auth/refresh')).status).toBe(200);
+    t.clock.advanceSeconds(11);
+    const thief = new HttpClient(t.baseUrl);
+    thief.setCookie('__Secure-refresh', stolen, '/auth');
+    expect((await thief.post('/auth/refresh')).body.error).toBe('refresh_token_reused');
+    expect((await client.get('/auth/me')).body.error).toBe('session_revoked');
+    t.clock.reset();
+
+    const other = new HttpClient(t.baseUrl);
+    await other.post('/auth/login', { email, password: 'correct horse battery staple' });
+    expect((await other.get('/auth/me')).status).toBe(200);
+    expect((await other.post('/auth/logout')).status).toBe(204);
+    expect((await other.get('/auth/me')).status).toBe(401);
+
+    const admin = new HttpClient(t.baseUrl);
+    const { email: adminEmail } = await registerAndLogin(admin);
+    await t.module.get(UsersService).changeRole(adminEmail, 'admin', true);
+    const victim = new HttpClient(t.baseUrl);
+    const { login: victimLogin } = await registerAndLogin(victim);
+    expect((await victim.get('/auth/me')).status).toBe(200);
+    const revoked = await admin.post(`/admin/sessions/${victimLogin.body.session.id}/revoke`);
+    expect(revoked.body).toMatchObject({ revoked: true });
+    expect((await victim.get('/auth/me')).status).toBe(401);
+    expect(await t.prisma.session.count({ where: { id: login.body.session.id, revokeReason: 'refresh_token_reused' } })).toBe(1);
+  });
+
+  test('the server-side timeouts hold inside every transaction the service opens through the pooler', async () => {
+    const pool = t.module.get(SqlPool);
+    const viaPool = await pool.transaction(async (client) => [
+      (await client.query<{ lock_timeout: string }>('SHOW lock_timeout')).rows[0]!.lock_timeout,
+      (await client.query<{ statement_timeout: string }>('SHOW statement_timeout')).rows[0]!.statement_timeout,
+    ]);
+    expect(viaPool).toEqual(['10s', '15s']);
+    const viaPrisma = await t.module.get(PrismaService).transaction(async (tx) => [
+      (await tx.$queryRawUnsafe<Array<{ lock_timeout: string }>>('SHOW lock_timeout'))[0]!.lock_timeout,
+      (await tx.$queryRawUnsafe<Array<{ statement_timeout: string }>>('SHOW statement_timeout'))[0]!.statement_timeout,
+    ]);
+    expect(viaPrisma).toEqual(['10s', '15s']);
+  });
+});
