@@ -1,12 +1,13 @@
 # For docker-compose.yml. Nothing in the tests or CI needs Docker.
-FROM node:20-bookworm-slim AS build
+# Node 22 (LTS): node:20 has reached its end of life; the code itself still runs on 20.19+, as CI checks.
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 # Memory: see README "Performance" (one malloc arena, a small young generation).
 ENV NODE_ENV=production HOST=0.0.0.0 MALLOC_ARENA_MAX=1
 WORKDIR /app
