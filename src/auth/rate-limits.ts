@@ -4,6 +4,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../common/app-error.js';
 import type { RateLimitBucket } from '../common/route-policy.js';
 import { AppConfig } from '../config/app-config.js';
+import type { ServiceClient } from '../service-clients/service-clients.js';
 import { readEmail } from '../users/email.js';
 import { parseClientIp } from './principal.js';
 
@@ -20,13 +21,14 @@ export class RateLimits {
   private readonly limiters: Record<RateLimitBucket, RateLimiterMemory>;
 
   constructor(config: AppConfig) {
-    const { windowSeconds: duration, loginPerIp, loginPerAccountIp, loginPerAccount, registerPerIp, refreshPerIp } = config.rateLimits;
+    const { windowSeconds: duration, loginPerIp, loginPerAccountIp, loginPerAccount, registerPerIp, refreshPerIp, perServiceClient } = config.rateLimits;
     this.limiters = {
       'login-ip': new RateLimiterMemory({ keyPrefix: 'login-ip', points: loginPerIp, duration }),
       'login-account-ip': new RateLimiterMemory({ keyPrefix: 'login-account-ip', points: loginPerAccountIp, duration }),
       'login-account': new RateLimiterMemory({ keyPrefix: 'login-account', points: loginPerAccount, duration }),
       'register-ip': new RateLimiterMemory({ keyPrefix: 'register-ip', points: registerPerIp, duration }),
       'refresh-ip': new RateLimiterMemory({ keyPrefix: 'refresh-ip', points: refreshPerIp, duration }),
+      'service-client': new RateLimiterMemory({ keyPrefix: 'service-client', points: perServiceClient, duration }),
     };
   }
 
@@ -49,8 +51,13 @@ export class RateLimits {
   }
 }
 
-/** Undefined skips the bucket: a body without a usable email is refused by validation right after. */
-function keyFor(bucket: RateLimitBucket, request: FastifyRequest): string | undefined {
+/**
+ * Undefined skips the bucket: a body without a usable email is refused by
+ * validation right after. Service clients count per credential, once
+ * authenticated, so that nobody can spend another client's allowance.
+ */
+function keyFor(bucket: RateLimitBucket, request: FastifyRequest & { serviceClient?: ServiceClient }): string | undefined {
+  if (bucket === 'service-client') return request.serviceClient?.clientId;
   // Addresses that do not parse share one key rather than each getting a fresh bucket.
   const ip = parseClientIp(request.ip) ?? 'unparseable';
   if (bucket !== 'login-account' && bucket !== 'login-account-ip') return ip;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { boolean, cookieName, integer, MAX_PROXY_HOPS, originList, secret, secretWeakness, trustProxy } from './setting-types.js';
+import { serviceCredentials } from './service-credentials.js';
+import { checkSettings, OWASP_ARGON2 } from './setting-rules.js';
+import { boolean, cookieName, integer, MAX_PROXY_HOPS, originList, secret, trustProxy } from './setting-types.js';
 
 /**
  * Every setting the service reads, by its environment variable name, with
@@ -9,8 +11,6 @@ import { boolean, cookieName, integer, MAX_PROXY_HOPS, originList, secret, secre
  * variable named. docs/configuration.md's table is checked against this file
  * by test/unit/settings-table.test.ts.
  */
-
-export const OWASP_ARGON2 = { memoryKiB: 19456, timeCost: 2, parallelism: 1 } as const;
 
 export interface SettingDoc {
   doc: string;
@@ -95,6 +95,12 @@ export const settingsShape = {
     doc: 'a session ends this long after login, whatever happens (default 30 days)',
   }),
   JWKS_MAX_AGE_SECONDS: documented(integer(0, 3600).default(300), { doc: '`Cache-Control: max-age` of the JWKS' }),
+  JWKS_STALE_WHILE_REVALIDATE_SECONDS: documented(integer(0, 3600).default(60), {
+    doc: '`Cache-Control: stale-while-revalidate` of the JWKS; a verifier may hold a key set this much longer than `max-age`, so key changes wait for both',
+  }),
+  SIGNING_KEY_ROTATION_DAYS: documented(integer(0, 365).default(30), {
+    doc: 'the signing key is replaced this often without anyone acting: its successor is published a JWKS cache lifetime (plus a margin) before it signs (`0`: only by hand)',
+  }),
 
   COOKIE_ACCESS_NAME: documented(cookieName.default('__Host-access'), { doc: 'access cookie name' }),
   COOKIE_REFRESH_NAME: documented(cookieName.default('__Secure-refresh'), {
@@ -145,6 +151,9 @@ export const settingsShape = {
   }),
   RATE_LIMIT_REGISTER_PER_IP: documented(integer(1, 100000).default(10), { doc: 'registrations per IP per window' }),
   RATE_LIMIT_REFRESH_PER_IP: documented(integer(1, 1000000).default(600), { doc: 'refreshes per IP per window' }),
+  RATE_LIMIT_SERVICE_CLIENT: documented(integer(1, 10_000_000).default(12_000), {
+    doc: 'introspection and revocation-feed requests per service client per window',
+  }),
   RATE_LIMIT_WINDOW_SECONDS: documented(integer(1, 3600).default(60), { doc: 'window of all rate limits' }),
 
   RETENTION_DAYS: documented(integer(0, 3650).default(30), {
@@ -168,54 +177,17 @@ export const settingsShape = {
     defaultDoc: 'none in production',
     secret: true,
   }),
+  SERVICE_CREDENTIALS: documented(serviceCredentials.optional(), {
+    doc: 'the backend services allowed to introspect tokens and read the revocation feed, over HTTP Basic: `<client id>:<scope>[+<scope>]:<secret>`, comma-separated; scopes `introspect`, `revocations`; secrets ≥ 32 of `A–Z a–z 0–9 . _ ~ -` (`openssl rand -hex 32`; in production no placeholder or predictable value), kept only as SHA-256 once loaded',
+    defaultDoc: 'none: both routes answer 401',
+    secret: true,
+  }),
 };
 
+export type RawSettings = z.output<z.ZodObject<typeof settingsShape>>;
+
 export const envSchema = z.object(settingsShape).superRefine((env, ctx) => {
-  const fail = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-
-  if (env.SESSION_IDLE_TTL_SECONDS > env.SESSION_ABSOLUTE_TTL_SECONDS) {
-    fail('SESSION_IDLE_TTL_SECONDS', 'must not exceed SESSION_ABSOLUTE_TTL_SECONDS');
-  }
-  for (const name of ['COOKIE_ACCESS_NAME', 'COOKIE_REFRESH_NAME'] as const) {
-    const value = env[name];
-    if ((value.startsWith('__Host-') || value.startsWith('__Secure-')) && !env.COOKIE_SECURE) {
-      fail(name, `a cookie named ${value.split('-')[0]}-… needs COOKIE_SECURE=true (browsers drop it otherwise)`);
-    }
-    if (value.startsWith('__Host-') && env.COOKIE_DOMAIN) {
-      fail(name, 'a __Host- cookie cannot carry a Domain; unset COOKIE_DOMAIN or rename the cookie');
-    }
-  }
-  if (env.COOKIE_ACCESS_NAME === env.COOKIE_REFRESH_NAME) {
-    fail('COOKIE_REFRESH_NAME', 'must differ from COOKIE_ACCESS_NAME');
-  }
-  if (env.COOKIE_REFRESH_NAME.startsWith('__Host-')) {
-    fail('COOKIE_REFRESH_NAME', 'the refresh cookie has Path=/auth, which a __Host- cookie forbids');
-  }
-
-  if (env.NODE_ENV !== 'test') {
-    if (env.ACCESS_TOKEN_TTL_SECONDS < 300) fail('ACCESS_TOKEN_TTL_SECONDS', 'must be at least 300');
-    if (env.ARGON2_MEMORY_KIB < OWASP_ARGON2.memoryKiB) {
-      fail('ARGON2_MEMORY_KIB', `must be at least ${OWASP_ARGON2.memoryKiB} (OWASP minimum for argon2id)`);
-    }
-    if (env.ARGON2_TIME_COST < OWASP_ARGON2.timeCost) {
-      fail('ARGON2_TIME_COST', `must be at least ${OWASP_ARGON2.timeCost} (OWASP minimum for argon2id)`);
-    }
-  }
-
-  if (env.NODE_ENV === 'production') {
-    // Secrets have no default here; issuer and origins default to a laptop's, which would be a silent misconfiguration.
-    for (const name of ['REFRESH_TOKEN_PEPPER', 'KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'AUTH_ISSUER', 'ALLOWED_ORIGINS'] as const) {
-      if (!env[name]) fail(name, 'is required when NODE_ENV=production');
-    }
-    if (!env.COOKIE_SECURE) fail('COOKIE_SECURE', 'must be true when NODE_ENV=production');
-    for (const name of ['REFRESH_TOKEN_PEPPER', 'KEY_ENCRYPTION_SECRET'] as const) {
-      const weakness = secretWeakness(env[name]);
-      if (weakness) fail(name, `${weakness}; generate one with \`openssl rand -base64 48\``);
-    }
-    if (env.REFRESH_TOKEN_PEPPER && env.REFRESH_TOKEN_PEPPER === env.KEY_ENCRYPTION_SECRET) {
-      fail('KEY_ENCRYPTION_SECRET', 'must differ from REFRESH_TOKEN_PEPPER');
-    }
-  }
+  checkSettings(env, (path, message) => ctx.addIssue({ code: 'custom', path: [path], message }));
 });
 
 export type Env = z.output<typeof envSchema>;
