@@ -61,6 +61,11 @@ export class JwksCache {
     this.timeoutMs = options.timeoutMs ?? 5000;
   }
 
+  /** Fetches the set ahead of the first token, so that health() tells the truth from the start. */
+  prefetch(): void {
+    void this.refresh(this.now());
+  }
+
   /** The public key for a token's header; rejects with `key_unknown` when there is none. */
   async keyFor(header: JWSHeaderParameters) {
     const now = this.now();

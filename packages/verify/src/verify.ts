@@ -107,6 +107,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const logger = options.logger ?? consoleLogger;
   const jwksUrl = options.jwksUrl ?? new URL('.well-known/jwks.json', options.issuer.endsWith('/') ? options.issuer : `${options.issuer}/`).href;
   const keys = new JwksCache(jwksUrl, options.jwks ?? {}, now, fetchFn, logger);
+  keys.prefetch();
   const revocations = options.revocations;
   const shared = revocations ? acquirePoller(revocations, () => new RevocationPoller(revocations, now, fetchFn, logger)) : undefined;
 

@@ -11,6 +11,11 @@ let key: SigningKey;
 let logger: RecordingLogger;
 let verifier: Verifier;
 
+/** A verifier made now: it fetches the key set at once, with the server as the test has set it up. */
+function makeVerifier(jwksOptions: { maxCacheSeconds?: number } = {}): Verifier {
+  return createVerifier({ issuer: ISSUER, audience: AUDIENCE, now: clock.now, fetch: server.fetch, logger, jwks: { cooldownMs: 30_000, ...jwksOptions } });
+}
+
 beforeEach(async () => {
   clock = new TestClock();
   jwks = new FakeJwks();
@@ -18,7 +23,7 @@ beforeEach(async () => {
   jwks.keys = [key.jwk];
   server = new FakeFetch().on(PATH, jwks.route);
   logger = new RecordingLogger();
-  verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, now: clock.now, fetch: server.fetch, logger, jwks: { cooldownMs: 30_000 } });
+  verifier = makeVerifier();
 });
 
 /** Lets a background revalidation that verify() started finish. */
@@ -104,36 +109,43 @@ test('while the auth service is down the held set keeps serving, one attempt per
 
 test('with no set ever fetched every token is key_unknown and the health is not ok', async () => {
   server.down = true;
+  verifier = makeVerifier();
   expect(await codeOf(verifier.verify(await token(key, clock)))).toBe('key_unknown');
   expect(verifier.health()).toMatchObject({ ok: false, jwks: { loaded: false } });
 });
 
 test('no-store (or no max-age at all) cannot make the verifier fetch more than once per cooldown', async () => {
   jwks.cacheControl = 'no-store';
+  clock.advance(30_000);
+  verifier = makeVerifier();
   await verifier.verify(await token(key, clock));
   clock.advance(10_000);
   await verifier.verify(await token(key, clock));
-  expect(server.count(PATH)).toBe(1);
+  expect(server.count(PATH)).toBe(2);
   clock.advance(20_000);
   await verifier.verify(await token(key, clock));
-  expect(server.count(PATH)).toBe(2);
+  expect(server.count(PATH)).toBe(3);
 });
 
 test('the Age a cache in front of the auth service adds shortens the freshness', async () => {
   jwks.age = '290';
+  verifier = makeVerifier();
   await verifier.verify(await token(key, clock));
   // Past the cooldown, well inside max-age=300 had the response been fresh from the origin.
   clock.advance(31_000);
   await verifier.verify(await token(key, clock));
   await settle();
-  expect(server.count(PATH)).toBe(2);
+  expect(server.count(PATH)).toBe(3);
 });
 
 test('a max-age beyond the configured cap is cut to it', async () => {
   jwks.cacheControl = 'max-age=86400';
-  const capped = createVerifier({ issuer: ISSUER, audience: AUDIENCE, now: clock.now, fetch: server.fetch, logger, jwks: { maxCacheSeconds: 600 } });
+  const capped = makeVerifier({ maxCacheSeconds: 600 });
   await capped.verify(await token(key, clock));
-  clock.advance(601_000);
+  clock.advance(599_000);
   await capped.verify(await token(key, clock));
   expect(server.count(PATH)).toBe(2);
+  clock.advance(2_000);
+  await capped.verify(await token(key, clock));
+  expect(server.count(PATH)).toBe(3);
 });
