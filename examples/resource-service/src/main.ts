@@ -14,7 +14,7 @@ const app = await createResourceService({
   audience: required('AUTH_AUDIENCE'),
   revocations: clientId
     ? {
-        url: new URL('/.well-known/revoked-sessions', issuer).href,
+        url: new URL('.well-known/revoked-sessions', issuer.endsWith('/') ? issuer : `${issuer}/`).href,
         pollMs: 5000,
         credentials: { clientId, clientSecret: required('SERVICE_CLIENT_SECRET') },
         failMode: 'closed',

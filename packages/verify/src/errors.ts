@@ -49,3 +49,11 @@ export const consoleLogger: VerifierLogger = {
   warn: (msg, fields) => console.warn(JSON.stringify({ level: 'warn', source: '@auth-service/verify', msg, ...fields })),
   error: (msg, fields) => console.error(JSON.stringify({ level: 'error', source: '@auth-service/verify', msg, ...fields })),
 };
+
+/** An error as one line: fetch's own message ("fetch failed") says nothing without its cause (ECONNREFUSED, a timeout). */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : undefined;
+  return detail ? `${error.message} (${detail})` : error.message;
+}

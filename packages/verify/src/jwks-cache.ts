@@ -1,6 +1,6 @@
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
 import { parseCachePolicy } from './cache-policy.js';
-import { VerificationError, type VerifierLogger } from './errors.js';
+import { describeError, VerificationError, type VerifierLogger } from './errors.js';
 
 export interface JwksCacheOptions {
   /** At most one fetch per this period, whatever arrives: a flood of unknown kids cannot make the verifier hammer the auth service. Default 30 s. */
@@ -128,7 +128,7 @@ export class JwksCache {
       if (this.lastError) this.logger.info('the key set is reachable again', { url: this.url });
       this.lastError = null;
     } catch (error) {
-      this.lastError = error instanceof Error ? error.message : String(error);
+      this.lastError = describeError(error);
       this.logger.warn(this.cached ? 'could not refresh the key set; keeping the one held' : 'could not fetch the key set', {
         url: this.url,
         error: this.lastError,

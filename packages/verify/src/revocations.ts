@@ -1,4 +1,4 @@
-import type { VerifierLogger } from './errors.js';
+import { describeError, type VerifierLogger } from './errors.js';
 
 export interface RevocationOptions {
   /** The feed, e.g. `https://auth.example.com/.well-known/revoked-sessions`. */
@@ -137,7 +137,7 @@ export class RevocationPoller {
       this.reportedUnavailable = false;
       this.lastError = null;
     } catch (error) {
-      this.lastError = error instanceof Error ? error.message : String(error);
+      this.lastError = describeError(error);
       if (!this.healthy() && !this.reportedUnavailable) {
         this.reportedUnavailable = true;
         const failing = this.options.failMode === 'closed' ? 'refusing every token until it answers' : 'accepting tokens without it';
