@@ -32,7 +32,7 @@ interface KeyCache {
 /** An unknown kid triggers at most one re-read per this period (random kids must not hammer the database). */
 const UNKNOWN_KID_RELOAD_MS = 5_000;
 
-export function keyAudit(type: AuditEventType, actor: Actor, data: KeyChangeAudit['data']): KeyChangeAudit {
+function keyAudit(type: AuditEventType, actor: Actor, data: KeyChangeAudit['data']): KeyChangeAudit {
   return { type, actor: actor.id, userId: null, sessionId: null, ip: actor.client.ip, userAgent: actor.client.userAgent, data };
 }
 
