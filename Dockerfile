@@ -3,6 +3,9 @@
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci needs every workspace's manifest (the verification kit and the example are workspaces).
+COPY packages/verify/package.json packages/verify/
+COPY examples/resource-service/package.json examples/resource-service/
 RUN npm ci
 COPY . .
 RUN npm run build && npm prune --omit=dev

@@ -9,6 +9,7 @@ import { STATUS_CODES, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { mapError } from './common/error-mapper.js';
+import { parseFormBody } from './common/form-body-parser.js';
 import { parseJsonBody } from './common/json-body-parser.js';
 import type { AppConfig } from './config/app-config.js';
 import type { GracefulShutdown } from './graceful-shutdown.js';
@@ -111,10 +112,12 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   });
   shutdown.install(fastify);
   await app.register(fastifyRequestContext, { defaultStoreValues: (request) => ({ requestId: request.id }) });
-  // JSON only: fastify's built-in text/plain parser would let a cross-site
-  // "simple" request (no preflight) reach the routes.
+  // JSON, and forms for the OAuth routes only: fastify's built-in text/plain parser would
+  // let a cross-site "simple" request (no preflight) reach the routes; the route guard
+  // refuses forms on every route not marked @AcceptsForm().
   fastify.removeAllContentTypeParsers();
   app.useBodyParser('application/json', { bodyLimit: config.http.bodyLimitBytes }, parseJsonBody);
+  app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: config.http.bodyLimitBytes }, parseFormBody);
   await app.register(fastifyCookie);
   await app.register(fastifyCors, {
     origin: config.http.allowedOrigins,

@@ -11,11 +11,13 @@ export const AUDIT_EVENT = {
   keyStaged: 'signing_key_staged',
   keyPromoted: 'signing_key_promoted',
   keyWithdrawn: 'signing_key_withdrawn',
+  /** A retired key's publication ended: every token it signed has expired, and it left the JWKS. */
+  keyExpired: 'signing_key_expired',
 } as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT)[keyof typeof AUDIT_EVENT];
 
-/** Who did it: a user's id, or `system` for what the service decides by itself (reuse detection). */
+/** Who did it: a user's id, or `system` for what the service decides by itself (reuse detection, the key schedule). */
 export const SYSTEM_ACTOR = 'system';
 
 /** One event, with the same fields whoever writes it; `data` holds what is particular to the type. */

@@ -2,11 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-jwt';
-import { isUuid } from '../common/uuid.js';
 import { AppConfig } from '../config/app-config.js';
 import { SessionCheck } from '../sessions/session-check.service.js';
-import { type AccessTokenClaims, AccessTokensService, invalidToken } from '../tokens/access-tokens.service.js';
-import { SIGNING_ALGORITHM } from '../tokens/signing-keys.service.js';
+import { type AccessTokenClaims, AccessTokensService } from '../tokens/access-tokens.service.js';
+import { SIGNING_ALGORITHM } from '../tokens/key-generation.js';
 import type { Principal } from './principal.js';
 
 export const ACCESS_TOKEN_STRATEGY = 'access-token';
@@ -19,10 +18,6 @@ export function extractAccessToken(request: FastifyRequest, cookieName: string):
     return match ? match[1]! : 'malformed';
   }
   return request.cookies?.[cookieName] || null;
-}
-
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((entry) => typeof entry === 'string');
 }
 
 @Injectable()
@@ -48,11 +43,8 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, ACCESS_TOKEN
     });
   }
 
-  async validate(claims: Partial<AccessTokenClaims>): Promise<Principal> {
-    if (!isUuid(claims.sub) || !isUuid(claims.sid) || !isStringArray(claims.roles) || typeof claims.exp !== 'number') {
-      throw invalidToken();
-    }
-    this.tokens.assertPlausibleTimes(claims);
+  async validate(payload: Partial<AccessTokenClaims>): Promise<Principal> {
+    const claims = this.tokens.checkedClaims(payload);
     const user = await this.sessions.activeSessionOwner(claims.sid, claims.sub);
     return { userId: user.id, sessionId: claims.sid, roles: user.roles, user, accessTokenExpiresAt: new Date(claims.exp * 1000) };
   }

@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { CsrfCheck } from '../common/csrf-check.js';
 import { RoutePolicies } from '../common/route-policy.js';
+import { ServiceClientsModule } from '../service-clients/service-clients.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { SignInModule } from '../sign-in/sign-in.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
@@ -11,16 +12,18 @@ import { AccessTokenGuard } from './access-token.guard.js';
 import { AccessTokenStrategy } from './access-token.strategy.js';
 import { AuthController } from './auth.controller.js';
 import { AuthCookies } from './cookies.js';
+import { IntrospectionController } from './introspection.controller.js';
 import { RateLimitStore } from './rate-limit-store.js';
 import { RateLimits } from './rate-limits.js';
 import { RouteGuard } from './route.guard.js';
+import { ServiceClientCheck } from './service-client-check.js';
 import { SessionsController } from './sessions.controller.js';
 import { WellKnownController } from './well-known.controller.js';
 
-/** The HTTP layer of authentication: controllers, cookies, the route guard and what it runs. */
+/** The HTTP layer of authentication and of the routes other services call: controllers, cookies, the route guard and what it runs. */
 @Module({
-  imports: [PassportModule, UsersModule, SessionsModule, SignInModule, TokensModule],
-  controllers: [AuthController, SessionsController, WellKnownController],
+  imports: [PassportModule, UsersModule, SessionsModule, SignInModule, TokensModule, ServiceClientsModule],
+  controllers: [AuthController, SessionsController, WellKnownController, IntrospectionController],
   providers: [
     AuthCookies,
     AccessTokenStrategy,
@@ -29,6 +32,7 @@ import { WellKnownController } from './well-known.controller.js';
     RateLimitStore,
     RateLimits,
     RoutePolicies,
+    ServiceClientCheck,
     { provide: APP_GUARD, useClass: RouteGuard },
   ],
   exports: [AuthCookies],

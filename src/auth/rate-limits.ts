@@ -5,14 +5,16 @@ import { AppError } from '../common/app-error.js';
 import { sha256 } from '../common/crypto.js';
 import type { RateLimitBucket } from '../common/route-policy.js';
 import { AppConfig } from '../config/app-config.js';
+import type { ServiceClient } from '../service-clients/service-clients.js';
 import { readEmail } from '../users/email.js';
 import { parseClientIp } from './principal.js';
 import { RateLimitStore } from './rate-limit-store.js';
 
 /**
  * Fixed-window limits (rate-limiter-flexible, counted in a store every
- * instance shares: see RateLimitStore and docs/passwords.md). Logins count per IP, per (account, IP) with a low
- * limit and per account with a much higher one: a guessing run from one
+ * instance shares: see RateLimitStore and docs/passwords.md). Logins count
+ * per IP, per (account, IP) with a low limit and per account with a much
+ * higher one: a guessing run from one
  * address is slowed at once, a distributed one by the account limit, and
  * the owner, from another address, can still sign in meanwhile. Accounts
  * are keyed by the canonical email, so a look-alike spelling shares them.
@@ -22,7 +24,7 @@ export class RateLimits {
   private readonly limiters: Record<RateLimitBucket, RateLimiterAbstract>;
 
   constructor(config: AppConfig, store: RateLimitStore) {
-    const { windowSeconds: duration, loginPerIp, loginPerAccountIp, loginPerAccount, registerPerIp, refreshPerIp } = config.rateLimits;
+    const { windowSeconds: duration, loginPerIp, loginPerAccountIp, loginPerAccount, registerPerIp, refreshPerIp, perServiceClient } = config.rateLimits;
     const limiter = (keyPrefix: RateLimitBucket, points: number) => store.limiter({ keyPrefix, points, duration });
     this.limiters = {
       'login-ip': limiter('login-ip', loginPerIp),
@@ -30,6 +32,7 @@ export class RateLimits {
       'login-account': limiter('login-account', loginPerAccount),
       'register-ip': limiter('register-ip', registerPerIp),
       'refresh-ip': limiter('refresh-ip', refreshPerIp),
+      'service-client': limiter('service-client', perServiceClient),
     };
   }
 
@@ -57,8 +60,13 @@ function storeKey(key: string): string {
   return sha256(key).toString('base64url');
 }
 
-/** Undefined skips the bucket: a body without a usable email is refused by validation right after. */
-function keyFor(bucket: RateLimitBucket, request: FastifyRequest): string | undefined {
+/**
+ * Undefined skips the bucket: a body without a usable email is refused by
+ * validation right after. Service clients count per credential, once
+ * authenticated, so that nobody can spend another client's allowance.
+ */
+function keyFor(bucket: RateLimitBucket, request: FastifyRequest & { serviceClient?: ServiceClient }): string | undefined {
+  if (bucket === 'service-client') return request.serviceClient?.clientId;
   // Addresses that do not parse share one key rather than each getting a fresh bucket.
   const ip = parseClientIp(request.ip) ?? 'unparseable';
   if (bucket !== 'login-account' && bucket !== 'login-account-ip') return ip;

@@ -6,17 +6,22 @@ import { RoutePolicies } from '../common/route-policy.js';
 import { AccessTokenGuard } from './access-token.guard.js';
 import type { Principal } from './principal.js';
 import { RateLimits } from './rate-limits.js';
+import { ServiceClientCheck } from './service-client-check.js';
+
+const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 
 /**
  * The one global guard: reads the route's policy (common/route-policy.ts)
- * and applies it in this order: CSRF, rate limits, access token, roles.
- * Deny by default: a route with no policy needs a valid access token.
+ * and applies it in this order: body type, CSRF, service client, rate
+ * limits, access token, roles. Deny by default: a route with no policy
+ * needs a valid access token, and a JSON body if any.
  */
 @Injectable()
 export class RouteGuard implements CanActivate {
   constructor(
     private readonly policies: RoutePolicies,
     private readonly csrf: CsrfCheck,
+    private readonly serviceClients: ServiceClientCheck,
     private readonly rateLimits: RateLimits,
     private readonly accessToken: AccessTokenGuard,
   ) {}
@@ -24,7 +29,9 @@ export class RouteGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const policy = this.policies.of(context);
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
+    if (!policy.acceptsForm && FORM.test(request.headers['content-type'] ?? '')) throw new AppError('unsupported_media_type');
     this.csrf.verify(request, policy);
+    if (policy.serviceScope) this.serviceClients.authenticate(request, policy.serviceScope);
     if (policy.rateLimits.length > 0) await this.rateLimits.consume(request, policy.rateLimits);
     if (policy.accessToken !== 'none') await this.accessToken.authenticate(context, policy.accessToken === 'optional');
     if (policy.roles.length > 0) {

@@ -1,13 +1,13 @@
-import { Controller, Get, Header, Query, Res } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Query, Res } from '@nestjs/common';
 import { IsISO8601, IsOptional } from 'class-validator';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../common/route-policy.js';
+import { ifNoneMatchHits } from '../common/etag.js';
+import { Public, RateLimit, ServiceClient } from '../common/route-policy.js';
 import { AppConfig } from '../config/app-config.js';
 import { RevocationFeedService } from '../sessions/revocation-feed.service.js';
 import { SigningKeysService } from '../tokens/signing-keys.service.js';
-
-/** Seconds a poller (or a cache in front of us) may reuse one revocation-feed answer. */
-const FEED_MAX_AGE_SECONDS = 5;
+import { toJwksView } from './views/jwks.view.js';
+import { toRevocationFeedView } from './views/revocation-feed.view.js';
 
 export class RevocationsQuery {
   @IsOptional()
@@ -15,7 +15,7 @@ export class RevocationsQuery {
   since?: string;
 }
 
-/** The public discovery routes other services read: the signing keys and the revoked sessions. */
+/** What other services read: the signing keys (public) and the revoked sessions (service clients only). */
 @Controller('.well-known')
 export class WellKnownController {
   constructor(
@@ -27,31 +27,31 @@ export class WellKnownController {
   /**
    * Public keys for offline verification. The next key is published before it
    * signs anything and a retired key stays until its tokens have expired, so
-   * a verifier caching this for `max-age` never meets an unknown kid.
+   * a verifier caching this as the headers allow never meets an unknown kid.
    */
   @Public()
   @Get('jwks.json')
   @Header('content-type', 'application/jwk-set+json')
-  jwks(@Res({ passthrough: true }) reply: FastifyReply) {
-    reply.header('cache-control', `public, max-age=${this.config.tokens.jwksMaxAgeSeconds}`);
-    return this.keys.jwks();
+  jwks(@Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { jwksMaxAgeSeconds, jwksStaleWhileRevalidateSeconds } = this.config.tokens;
+    const view = toJwksView(this.keys.jwks());
+    reply.header('cache-control', `public, max-age=${jwksMaxAgeSeconds}, stale-while-revalidate=${jwksStaleWhileRevalidateSeconds}`);
+    reply.header('etag', view.etag);
+    if (!ifNoneMatchHits(ifNoneMatch, view.etag)) return view.body;
+    reply.code(304);
+    return '';
   }
 
   /**
    * How other services learn of revoked sessions within seconds without
    * asking us per request: they poll this with `since` and refuse tokens
-   * whose `sid` is listed until the entry is `windowSeconds` old.
+   * whose `sid` is listed until the entry is `windowSeconds` old. It says
+   * when any session was revoked, so only service clients may read it.
    */
-  @Public()
+  @ServiceClient('revocations')
+  @RateLimit('service-client')
   @Get('revoked-sessions')
-  async revoked(@Query() query: RevocationsQuery, @Res({ passthrough: true }) reply: FastifyReply) {
-    const feed = await this.feed.revokedSince(query.since === undefined ? undefined : new Date(query.since));
-    reply.header('cache-control', `public, max-age=${FEED_MAX_AGE_SECONDS}`);
-    return {
-      revoked: feed.revoked.map((entry) => ({ sid: entry.sid, revokedAt: entry.revokedAt.toISOString() })),
-      next: feed.next.toISOString(),
-      complete: feed.complete,
-      windowSeconds: feed.windowSeconds,
-    };
+  async revoked(@Query() query: RevocationsQuery) {
+    return toRevocationFeedView(await this.feed.revokedSince(query.since === undefined ? undefined : new Date(query.since)));
   }
 }

@@ -14,6 +14,11 @@ export const ERROR_CATALOG = {
   invalid_token: { status: 401, message: 'The access token is invalid.' },
   token_expired: { status: 401, message: 'The access token has expired; refresh it.' },
   invalid_refresh_token: { status: 401, message: 'The refresh token is invalid.' },
+  invalid_client: {
+    status: 401,
+    message: 'A service credential is required: HTTP Basic with a client id and secret of SERVICE_CREDENTIALS.',
+    challenge: 'Basic realm="service clients", charset="UTF-8"',
+  },
   session_revoked: { status: 401, message: 'This session has been revoked; sign in again.', clearsCookies: true },
   session_expired: { status: 401, message: 'This session has expired; sign in again.', clearsCookies: true },
   ambiguous_refresh_cookie: {
@@ -30,6 +35,7 @@ export const ERROR_CATALOG = {
   forbidden: { status: 403, message: 'This is not allowed.' },
   csrf_rejected: { status: 403, message: 'Cross-site request refused.' },
   insufficient_role: { status: 403, message: 'This needs a role the caller does not have.' },
+  insufficient_scope: { status: 403, message: 'This service credential does not hold the scope this route needs.' },
 
   not_found: { status: 404, message: 'No such resource.' },
   session_not_found: { status: 404, message: 'No such session.' },
@@ -63,6 +69,8 @@ export interface ErrorSpec {
   message: string;
   /** The answer also clears the auth cookies: the session they belong to is over. */
   clearsCookies?: boolean;
+  /** Sent as WWW-Authenticate: how to authenticate instead (RFC 9110 §11.6.1). */
+  challenge?: string;
 }
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

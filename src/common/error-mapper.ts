@@ -10,6 +10,8 @@ export interface MappedError {
   body: ErrorBody;
   retryAfterSeconds?: number;
   clearCookies: boolean;
+  /** The WWW-Authenticate header to send, if any. */
+  challenge?: string;
   /** Unexpected: the caller logs it with its stack; the client learns nothing of it. */
   unexpected: boolean;
 }
@@ -57,7 +59,14 @@ const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 function fromCode(code: ErrorCode, message = errorSpec(code).message, retryAfterSeconds?: number): MappedError {
   const spec = errorSpec(code);
-  return { status: spec.status, body: { error: code, message }, retryAfterSeconds, clearCookies: spec.clearsCookies ?? false, unexpected: false };
+  return {
+    status: spec.status,
+    body: { error: code, message },
+    retryAfterSeconds,
+    clearCookies: spec.clearsCookies ?? false,
+    challenge: spec.challenge,
+    unexpected: false,
+  };
 }
 
 /** The one place that turns anything thrown into DESIGN.md's error shape. */

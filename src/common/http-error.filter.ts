@@ -27,6 +27,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (mapped.retryAfterSeconds !== undefined) {
       reply.header('retry-after', String(Math.max(1, Math.ceil(mapped.retryAfterSeconds))));
     }
+    if (mapped.challenge) reply.header('www-authenticate', mapped.challenge);
     if (mapped.clearCookies) this.clearAuthCookies(reply);
     reply.type('application/json; charset=utf-8').send(mapped.body);
   }

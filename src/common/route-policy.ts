@@ -1,12 +1,13 @@
-import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { applyDecorators, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { ServiceScope } from '../config/service-credentials.js';
 
 /**
  * What a route requires, said with decorators in one place and read by the
  * one global route guard. Deny by default: without a decorator a route needs
  * a valid access token of a live session, and nothing else.
  */
-export type RateLimitBucket = 'login-ip' | 'login-account-ip' | 'login-account' | 'register-ip' | 'refresh-ip';
+export type RateLimitBucket = 'login-ip' | 'login-account-ip' | 'login-account' | 'register-ip' | 'refresh-ip' | 'service-client';
 
 export interface RoutePolicy {
   /** `required` (the default), `optional` (read a valid token if there is one) or `none` (public). */
@@ -16,12 +17,18 @@ export interface RoutePolicy {
   /** The caller needs every one of these roles. */
   roles: readonly string[];
   rateLimits: readonly RateLimitBucket[];
+  /** The caller is another backend service, authenticated with HTTP Basic, whose credential holds this scope. */
+  serviceScope: ServiceScope | null;
+  /** The route also takes `application/x-www-form-urlencoded` bodies (OAuth endpoints); every other route refuses them. */
+  acceptsForm: boolean;
 }
 
 const ACCESS_TOKEN = 'route:accessToken';
 const REFRESH_COOKIE = 'route:usesRefreshCookie';
 const ROLES = 'route:roles';
 const RATE_LIMITS = 'route:rateLimits';
+const SERVICE_SCOPE = 'route:serviceScope';
+const ACCEPTS_FORM = 'route:acceptsForm';
 
 /** Opts a route out of the access-token requirement. */
 export const Public = () => SetMetadata(ACCESS_TOKEN, 'none');
@@ -34,6 +41,12 @@ export const UsesRefreshCookie = () => SetMetadata(REFRESH_COOKIE, true);
 
 /** The caller needs every one of these roles (on a handler or a whole controller). */
 export const Roles = (...roles: string[]) => SetMetadata(ROLES, roles);
+
+/** For other backend services: a service credential with `scope` instead of an access token. */
+export const ServiceClient = (scope: ServiceScope) => applyDecorators(SetMetadata(ACCESS_TOKEN, 'none'), SetMetadata(SERVICE_SCOPE, scope));
+
+/** Takes a form-encoded body, as OAuth endpoints must (RFC 7662). */
+export const AcceptsForm = () => SetMetadata(ACCEPTS_FORM, true);
 
 /** Counts the request against each named bucket; the limits come from configuration. */
 export const RateLimit = (...buckets: RateLimitBucket[]) => SetMetadata(RATE_LIMITS, buckets);
@@ -55,6 +68,8 @@ export class RoutePolicies {
         usesRefreshCookie: this.reflector.getAllAndOverride<boolean>(REFRESH_COOKIE, targets) ?? false,
         roles: this.reflector.getAllAndOverride<string[]>(ROLES, targets) ?? [],
         rateLimits: this.reflector.getAllAndOverride<RateLimitBucket[]>(RATE_LIMITS, targets) ?? [],
+        serviceScope: this.reflector.getAllAndOverride<ServiceScope>(SERVICE_SCOPE, targets) ?? null,
+        acceptsForm: this.reflector.getAllAndOverride<boolean>(ACCEPTS_FORM, targets) ?? false,
       };
       this.byHandler.set(handler, policy);
     }

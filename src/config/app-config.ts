@@ -1,3 +1,4 @@
+import { sha256 } from '../common/crypto.js';
 import type { Env } from './config.schema.js';
 
 /** What the environment does not say but the configuration needs: resolved once by loadConfig. */
@@ -49,6 +50,9 @@ export function toAppConfig(env: Env, resolved: ResolvedDefaults) {
       audience: env.AUTH_AUDIENCE,
       accessTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
       jwksMaxAgeSeconds: env.JWKS_MAX_AGE_SECONDS,
+      jwksStaleWhileRevalidateSeconds: env.JWKS_STALE_WHILE_REVALIDATE_SECONDS,
+      /** 0: keys rotate only when an operator asks. */
+      rotationIntervalDays: env.SIGNING_KEY_ROTATION_DAYS,
       keyEncryptionSecret: resolved.keyEncryptionSecret,
     },
     sessions: {
@@ -79,7 +83,14 @@ export function toAppConfig(env: Env, resolved: ResolvedDefaults) {
       loginPerAccount: env.RATE_LIMIT_LOGIN_PER_ACCOUNT,
       registerPerIp: env.RATE_LIMIT_REGISTER_PER_IP,
       refreshPerIp: env.RATE_LIMIT_REFRESH_PER_IP,
+      perServiceClient: env.RATE_LIMIT_SERVICE_CLIENT,
     },
+    /** Other backend services; only a hash of each secret outlives loading. */
+    serviceClients: (env.SERVICE_CREDENTIALS ?? []).map((credential) => ({
+      clientId: credential.clientId,
+      scopes: credential.scopes,
+      secretHash: sha256(credential.secret),
+    })),
     purge: {
       /** Ended sessions (and their tokens) are kept this long for support and forensics. */
       retentionDays: env.RETENTION_DAYS,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { checkSettingsTogether, OWASP_ARGON2 } from './config-rules.js';
+import { serviceCredentials } from './service-credentials.js';
+import { checkSettings, OWASP_ARGON2 } from './setting-rules.js';
 import { boolean, cookieName, integer, MAX_PROXY_HOPS, originList, postgresUrl, secret, trustProxy } from './setting-types.js';
 
 /**
@@ -100,6 +101,12 @@ export const settingsShape = {
     doc: 'a session ends this long after login, whatever happens (default 30 days)',
   }),
   JWKS_MAX_AGE_SECONDS: documented(integer(0, 3600).default(300), { doc: '`Cache-Control: max-age` of the JWKS' }),
+  JWKS_STALE_WHILE_REVALIDATE_SECONDS: documented(integer(0, 3600).default(60), {
+    doc: '`Cache-Control: stale-while-revalidate` of the JWKS; a verifier may hold a key set this much longer than `max-age`, so key changes wait for both',
+  }),
+  SIGNING_KEY_ROTATION_DAYS: documented(integer(0, 365).default(30), {
+    doc: 'the signing key is replaced this often without anyone acting: its successor is published a JWKS cache lifetime (plus a margin) before it signs (`0`: only by hand)',
+  }),
 
   COOKIE_ACCESS_NAME: documented(cookieName.default('__Host-access'), { doc: 'access cookie name' }),
   COOKIE_REFRESH_NAME: documented(cookieName.default('__Secure-refresh'), {
@@ -150,6 +157,9 @@ export const settingsShape = {
   }),
   RATE_LIMIT_REGISTER_PER_IP: documented(integer(1, 100000).default(10), { doc: 'registrations per IP per window' }),
   RATE_LIMIT_REFRESH_PER_IP: documented(integer(1, 1000000).default(600), { doc: 'refreshes per IP per window' }),
+  RATE_LIMIT_SERVICE_CLIENT: documented(integer(1, 10_000_000).default(12_000), {
+    doc: 'introspection and revocation-feed requests per service client per window',
+  }),
   REDIS_URL: documented(
     z
       .string()
@@ -180,10 +190,17 @@ export const settingsShape = {
     defaultDoc: 'none in production',
     secret: true,
   }),
+  SERVICE_CREDENTIALS: documented(serviceCredentials.optional(), {
+    doc: 'the backend services allowed to introspect tokens and read the revocation feed, over HTTP Basic: `<client id>:<scope>[+<scope>]:<secret>`, comma-separated; scopes `introspect`, `revocations`; secrets ≥ 32 of `A–Z a–z 0–9 . _ ~ -` (`openssl rand -hex 32`; in production no placeholder or predictable value), kept only as SHA-256 once loaded',
+    defaultDoc: 'none: both routes answer 401',
+    secret: true,
+  }),
 };
 
+export type RawSettings = z.output<z.ZodObject<typeof settingsShape>>;
+
 export const envSchema = z.object(settingsShape).superRefine((env, ctx) => {
-  checkSettingsTogether(env, (path, message) => ctx.addIssue({ code: 'custom', path: [path], message }));
+  checkSettings(env, (path, message) => ctx.addIssue({ code: 'custom', path: [path], message }));
 });
 
 export type Env = z.output<typeof envSchema>;

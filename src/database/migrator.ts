@@ -100,7 +100,7 @@ export async function migrate(
         }
         await client.query(
           `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
-           VALUES ($1, $2, $3, now(), now(), 1)`,
+           VALUES ($1, $2, $3, now(), clock_timestamp(), 1)`,
           [randomUUID(), next.checksum, next.name],
         );
         await client.query('COMMIT');

@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { KeyObject } from 'node:crypto';
+import { errors as joseErrors, jwtVerify } from 'jose';
 import { AppError } from '../common/app-error.js';
 import { Clock } from '../common/clock.js';
 import { Random } from '../common/random.js';
+import { isUuid } from '../common/uuid.js';
 import { AppConfig } from '../config/app-config.js';
-import { SIGNING_ALGORITHM, SigningKeysService } from './signing-keys.service.js';
+import { SIGNING_ALGORITHM } from './key-generation.js';
+import { SigningKeysService } from './signing-keys.service.js';
 
 /** The claims of an access token (RFC 9068 plus `sid` and `roles`). */
 export interface AccessTokenClaims {
@@ -69,6 +72,37 @@ export class AccessTokensService {
   }
 
   /**
+   * The claims of a token of ours, checked against the injectable clock: for
+   * callers outside the request path (introspection). Refuses with
+   * `invalid_token` or `token_expired`; says nothing of the session.
+   */
+  async verify(rawToken: string): Promise<AccessTokenClaims> {
+    const key = await this.verificationKeyFor(rawToken);
+    try {
+      const { payload } = await jwtVerify(rawToken, key, {
+        algorithms: [SIGNING_ALGORITHM],
+        typ: 'at+jwt',
+        issuer: this.config.tokens.issuer,
+        audience: this.config.tokens.audience,
+        currentDate: this.clock.now(),
+      });
+      return this.checkedClaims(payload);
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw new AppError('token_expired');
+      if (error instanceof joseErrors.JOSEError) throw invalidToken();
+      throw error;
+    }
+  }
+
+  /** Claims whose signature, issuer, audience and expiry have been checked: the shape and times only we produce. */
+  checkedClaims(claims: Partial<Record<keyof AccessTokenClaims, unknown>>): AccessTokenClaims {
+    const { sub, sid, roles, exp, jti } = claims;
+    if (!isUuid(sub) || !isUuid(sid) || !isStringArray(roles) || typeof exp !== 'number' || typeof jti !== 'string') throw invalidToken();
+    this.assertPlausibleTimes(claims);
+    return claims as AccessTokenClaims;
+  }
+
+  /**
    * Times a token of ours can have: `iat` not ahead of our clock by more than
    * the skew, and no longer a lifetime than we issue. A token that passes the
    * signature check but not this was not minted by this service as configured
@@ -97,6 +131,10 @@ export class AccessTokensService {
     if (!key) throw invalidToken();
     return key;
   }
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((entry) => typeof entry === 'string');
 }
 
 function decodeHeader(rawToken: string): Record<string, unknown> | null {

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { AuditEntry } from '../audit/audit-entry.js';
+import { AUDIT_EVENT, type AuditEntry } from '../audit/audit-entry.js';
 import { AuditWriter } from '../audit/audit.writer.js';
 import type { SigningKey } from '../database/generated/client.js';
 import { CHANNEL, notify } from '../database/notifications.js';
 import { type Prisma, PrismaService } from '../database/prisma.service.js';
+import type { KeyStep, LifecycleKey } from './key-lifecycle.js';
 
 export interface NewSigningKey {
   kid: string;
@@ -24,6 +25,21 @@ function retired(retiredAt: Date, publishUntil: Date): Prisma.SigningKeyUpdateIn
 }
 
 export type KeyChange<T> = { kind: 'done'; value: T } | { kind: 'refused'; reason: string };
+
+export type AppliedKeyStep =
+  | { kind: 'stage'; kid: string }
+  | { kind: 'promote'; kid: string; retired: string | null; publishUntil: Date }
+  | { kind: 'expire'; kid: string };
+
+/** What a scheduled step needs besides the rows: a new key when staging, the end of a retiring key's publication. */
+export interface StepInputs {
+  create: () => Promise<NewSigningKey>;
+  retiredPublishUntil: Date;
+  audit: (type: AuditEntry['type'], data: Prisma.InputJsonObject) => KeyChangeAudit;
+}
+
+const LIFECYCLE_FIELDS = { kid: true, state: true, createdAt: true, activatedAt: true, publishUntil: true } as const;
+const LIVE_STATES: Array<LifecycleKey['state']> = ['next', 'current', 'retired'];
 
 @Injectable()
 export class SigningKeysRepository {
@@ -50,6 +66,41 @@ export class SigningKeysRepository {
         OR: [{ state: { in: ['next', 'current'] } }, { state: 'retired', publishUntil: { gt: now } }],
       },
       orderBy: { createdAt: 'desc' },
+    });
+  }
+
+  /** The keys a lifecycle step can still apply to. */
+  listLifecycle(): Promise<LifecycleKey[]> {
+    return this.prisma.signingKey.findMany({ where: { state: { in: LIVE_STATES } }, select: LIFECYCLE_FIELDS });
+  }
+
+  /**
+   * Takes the step `decide` finds due, judged on the rows as they are under
+   * the key lock, with its audit event. However many instances call this at
+   * once, each step is taken once: the others, next in the lock, find it done.
+   */
+  applyDueStep(now: Date, decide: (keys: LifecycleKey[]) => KeyStep | null, inputs: StepInputs): Promise<AppliedKeyStep | null> {
+    return this.locked(async (tx) => {
+      const keys = await tx.signingKey.findMany({ where: { state: { in: LIVE_STATES } }, select: LIFECYCLE_FIELDS });
+      const step = decide(keys);
+      if (!step) return null;
+      const record = (type: AuditEntry['type'], data: Prisma.InputJsonObject) => this.audit.record(tx, { ...inputs.audit(type, data), at: now });
+      if (step.kind === 'stage') {
+        const key = await inputs.create();
+        await tx.signingKey.create({ data: this.row(key, 'next', now) });
+        await record(AUDIT_EVENT.keyStaged, { kid: key.kid });
+        return { kind: 'stage', kid: key.kid };
+      }
+      if (step.kind === 'promote') {
+        const current = keys.find((key) => key.state === 'current');
+        if (current) await tx.signingKey.update({ where: { kid: current.kid }, data: retired(now, inputs.retiredPublishUntil) });
+        await tx.signingKey.update({ where: { kid: step.kid }, data: { state: 'current', activatedAt: now } });
+        await record(AUDIT_EVENT.keyPromoted, { kid: step.kid, retired: current?.kid ?? null, publishUntil: inputs.retiredPublishUntil.toISOString() });
+        return { kind: 'promote', kid: step.kid, retired: current?.kid ?? null, publishUntil: inputs.retiredPublishUntil };
+      }
+      await tx.signingKey.update({ where: { kid: step.kid }, data: { state: 'expired' } });
+      await record(AUDIT_EVENT.keyExpired, { kid: step.kid });
+      return { kind: 'expire', kid: step.kid };
     });
   }
 
@@ -102,13 +153,13 @@ export class SigningKeysRepository {
     });
   }
 
-  /** Withdraws a next or retired key from the JWKS at once (a leaked key); the current key cannot be withdrawn. */
+  /** Withdraws a key other than the current one from the JWKS at once (a leaked key); the current key cannot be withdrawn. */
   withdraw(kid: string, now: Date, audit: KeyChangeAudit): Promise<KeyChange<null>> {
     return this.locked(async (tx) => {
       const key = await tx.signingKey.findUnique({ where: { kid }, select: { state: true, retiredAt: true } });
       if (!key) return { kind: 'refused', reason: 'not_found' };
       if (key.state === 'current') return { kind: 'refused', reason: 'current' };
-      await tx.signingKey.update({ where: { kid }, data: retired(key.retiredAt ?? now, now) });
+      await tx.signingKey.update({ where: { kid }, data: { ...retired(key.retiredAt ?? now, now), state: 'withdrawn' } });
       await this.audit.record(tx, { ...audit, at: now, data: { ...audit.data, kid } });
       return { kind: 'done', value: null };
     });

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
 import { AUDIT_EVENT, type AuditEventType } from '../audit/audit-entry.js';
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from '../common/app-error.js';
@@ -9,10 +9,10 @@ import { Clock } from '../common/clock.js';
 import { Random } from '../common/random.js';
 import { NotificationListener } from '../database/notification-listener.js';
 import { CHANNEL } from '../database/notifications.js';
-import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js';
+import { decryptPrivateKey } from './key-encryption.js';
+import { generateSigningKey } from './key-generation.js';
+import { KEY_RELOAD_INTERVAL_SECONDS, publicationLeadMs, retiredPublishUntil } from './key-lifecycle.js';
 import { type KeyChangeAudit, SigningKeysRepository } from './signing-keys.repository.js';
-
-export const SIGNING_ALGORITHM = 'ES256';
 
 export interface ActiveSigningKey {
   kid: string;
@@ -31,14 +31,6 @@ interface KeyCache {
   published: Map<string, PublishedKey>;
 }
 
-/**
- * A retired key stays published for the access-token lifetime plus this much:
- * other instances may sign with it until their next reload (60 s), and clocks drift.
- */
-const RETIRED_KEY_MARGIN_SECONDS = 120;
-
-/** How often keys are re-read anyway: a notice (CHANNEL.keys) normally tells every instance of a change at once. */
-const RELOAD_INTERVAL_MS = 60_000;
 /** An unknown kid triggers at most one re-read per this period (random kids must not hammer the database). */
 const UNKNOWN_KID_RELOAD_MS = 5_000;
 
@@ -75,7 +67,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     const created = await this.keys.ensureCurrent(this.clock.now(), () => this.generate());
     if (created) this.logger.log({ msg: 'created the first signing key', event: 'signing_key_created', kid: created });
     await this.reload();
-    this.timer = setInterval(() => void this.reloadQuietly(), RELOAD_INTERVAL_MS);
+    this.timer = setInterval(() => void this.reloadQuietly(), KEY_RELOAD_INTERVAL_SECONDS * 1000);
     this.timer.unref();
   }
 
@@ -109,9 +101,9 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Two-phase rotation. The first call publishes a next key, which signs
-   * nothing yet; once every instance has re-read the keys and verifiers have
-   * had time to fetch the new set (reload interval + JWKS_MAX_AGE_SECONDS),
+   * Two-phase rotation by hand. The first call publishes a next key, which
+   * signs nothing yet; once every instance has re-read the keys and verifiers
+   * have had time to fetch the new set (the lead time of key-lifecycle.ts),
    * the second call makes it current and retires the old one, still published
    * until every token it signed has expired. `force` does both at once
    * (after a leak), accepting that caching verifiers refetch on the new kid.
@@ -128,8 +120,8 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       if (!force) return { action: 'staged', current: this.signingKey().kid, next: kid };
       staged = { kid, createdAt: now };
     }
-    const waitMs = (this.config.tokens.jwksMaxAgeSeconds * 1000) + RELOAD_INTERVAL_MS;
-    const publishUntil = new Date(now.getTime() + (this.config.tokens.accessTtlSeconds + RETIRED_KEY_MARGIN_SECONDS) * 1000);
+    const waitMs = publicationLeadMs(this.config.tokens);
+    const publishUntil = retiredPublishUntil(now, this.config.tokens);
     const change = await this.keys.promoteNext(now, publishUntil, audit(AUDIT_EVENT.keyPromoted), {
       kid: staged.kid,
       stagedNoLaterThan: force ? undefined : new Date(now.getTime() - waitMs),
@@ -198,17 +190,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     this.loadedAt = this.clock.now().getTime();
   }
 
-  private async generate() {
-    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const exported = publicKey.export({ format: 'jwk' }) as JWK;
-    const kid = await calculateJwkThumbprint(exported, 'sha256');
-    const publicJwk = { kty: exported.kty, crv: exported.crv, x: exported.x, y: exported.y, kid, alg: SIGNING_ALGORITHM, use: 'sig' };
-    const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
-    return {
-      kid,
-      algorithm: SIGNING_ALGORITHM,
-      publicJwk,
-      privateKeyCiphertext: encryptPrivateKey(this.config.tokens.keyEncryptionSecret, kid, pkcs8, this.random.bytes(12)),
-    };
+  generate() {
+    return generateSigningKey(this.config.tokens.keyEncryptionSecret, this.random.bytes(12));
   }
 }

@@ -147,7 +147,10 @@ describe('signing keys', () => {
     expect(early.status).toBe(409);
     expect(early.body.error).toBe('key_not_ready');
 
-    t.clock.advanceSeconds(300 + 60 + 1);
+    // A re-read (60 s), a whole JWKS cache lifetime (max-age 300 s, stale-while-revalidate 60 s) and a 60 s margin.
+    t.clock.advanceSeconds(60 + 300 + 60 + 60 - 1);
+    expect((await admin.post('/admin/keys/rotate', {})).body.error).toBe('key_not_ready');
+    t.clock.advanceSeconds(1);
     const promoted = await admin.post('/admin/keys/rotate', {}, { headers: { 'user-agent': 'ops-console/1.0' } });
     expect(promoted.body).toMatchObject({ action: 'promoted', current: staged.body.next });
     const audit = await admin.get('/admin/audit?type=signing_key_promoted');

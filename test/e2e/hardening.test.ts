@@ -1,6 +1,5 @@
 import { connect } from 'node:net';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { TEST_ORIGIN } from '../helpers/config.js';
 import { HttpClient } from '../helpers/http-client.js';
 import { PASSWORD, registerAndLogin, uniqueEmail } from '../helpers/users.js';
 
@@ -56,43 +55,6 @@ describe('on the default configuration', () => {
     expect(reply.status).toBe(403);
     expect(reply.body.error).toBe('csrf_rejected');
     expect(await t.prisma.refreshToken.count({ where: { sessionId: login.body.session.id, usedAt: { not: null } } })).toBe(0);
-  });
-
-  describe('the revocation feed for other services', () => {
-    test('lists sessions revoked since a point in time, within the access-token lifetime, cacheable for seconds', async () => {
-      const first = await new HttpClient(t.baseUrl).get('/.well-known/revoked-sessions');
-      expect(first.status).toBe(200);
-      expect(first.headers.get('cache-control')).toBe('public, max-age=5');
-      expect(first.body).toMatchObject({ revoked: expect.any(Array), next: expect.any(String), complete: true, windowSeconds: 600 + 120 });
-
-      const client = new HttpClient(t.baseUrl, { origin: TEST_ORIGIN });
-      const { login } = await registerAndLogin(client, uniqueEmail('feed'));
-      t.clock.advance(10);
-      await client.post('/auth/logout');
-
-      const next = await new HttpClient(t.baseUrl).get(`/.well-known/revoked-sessions?since=${encodeURIComponent(first.body.next)}`);
-      expect(next.body.revoked.map((entry: { sid: string }) => entry.sid)).toContain(login.body.session.id);
-
-      // Polls overlap by 30 s (a revocation may commit after its stamp), so an entry repeats once, then drops out.
-      const again = await new HttpClient(t.baseUrl).get(`/.well-known/revoked-sessions?since=${encodeURIComponent(next.body.next)}`);
-      expect(again.body.revoked.map((entry: { sid: string }) => entry.sid)).toContain(login.body.session.id);
-      t.clock.advanceSeconds(31);
-      const stillOverlapping = await new HttpClient(t.baseUrl).get(`/.well-known/revoked-sessions?since=${encodeURIComponent(again.body.next)}`);
-      const later = await new HttpClient(t.baseUrl).get(`/.well-known/revoked-sessions?since=${encodeURIComponent(stillOverlapping.body.next)}`);
-      expect(later.body.revoked.map((entry: { sid: string }) => entry.sid)).not.toContain(login.body.session.id);
-      t.clock.advanceSeconds(-31);
-
-      t.clock.advanceSeconds(721);
-      const expired = await new HttpClient(t.baseUrl).get('/.well-known/revoked-sessions');
-      expect(expired.body.revoked.map((entry: { sid: string }) => entry.sid)).not.toContain(login.body.session.id);
-      t.clock.advanceSeconds(-721);
-    });
-
-    test('a bad `since` is a 400', async () => {
-      const reply = await new HttpClient(t.baseUrl).get('/.well-known/revoked-sessions?since=yesterday');
-      expect(reply.status).toBe(400);
-      expect(reply.body.details).toContainEqual({ field: 'since', reason: expect.any(String) });
-    });
   });
 });
 

@@ -1,6 +1,7 @@
 import { sign } from 'node:crypto';
 import { SigningKeysService } from '../../src/tokens/signing-keys.service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { basicAuthorization, TEST_SERVICE_CLIENT } from '../helpers/config.js';
 import { HttpClient, parseSetCookie } from '../helpers/http-client.js';
 import { PASSWORD, registerAndLogin, uniqueEmail } from '../helpers/users.js';
 
@@ -29,7 +30,9 @@ describe('text that is not well-formed Unicode', () => {
     expect(key.status).toBe(400);
     const password = await client.request('POST', '/auth/login', undefined, { rawBody: '{"email":"x@example.com","password":"ab\\udc00cdefgh"}' });
     expect(password.body.details).toEqual([{ field: 'password', reason: expect.stringContaining('well-formed') }]);
-    const query = await client.get(`/.well-known/revoked-sessions?since=${encodeURIComponent('2030')}%ED%A0%80`);
+    const query = await client.get(`/.well-known/revoked-sessions?since=${encodeURIComponent('2030')}%ED%A0%80`, {
+      headers: { authorization: basicAuthorization(TEST_SERVICE_CLIENT) },
+    });
     expect(query.status).toBe(400);
   });
 });

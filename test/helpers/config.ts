@@ -3,6 +3,14 @@ import { loadConfig } from '../../src/config/load-config.js';
 
 export const TEST_ORIGIN = 'https://app.example.test';
 
+/** A service client with both scopes, which every test app knows (SERVICE_CREDENTIALS). */
+export const TEST_SERVICE_CLIENT = { clientId: 'test-poller', secret: 'test-poller-secret-0123456789abcdef-0123456789' };
+
+/** The Authorization header of HTTP Basic for a service client. */
+export function basicAuthorization(client: { clientId: string; secret: string }): string {
+  return `Basic ${Buffer.from(`${client.clientId}:${client.secret}`).toString('base64')}`;
+}
+
 /**
  * Test settings: cheap argon2 (allowed only with NODE_ENV=test, never by
  * changing the defaults), fixed secrets, quiet logs.
@@ -27,6 +35,7 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     RATE_LIMIT_REGISTER_PER_IP: '1000',
     RATE_LIMIT_REFRESH_PER_IP: '100000',
     PURGE_INTERVAL_SECONDS: '0',
+    SERVICE_CREDENTIALS: `${TEST_SERVICE_CLIENT.clientId}:introspect+revocations:${TEST_SERVICE_CLIENT.secret}`,
     ...overrides,
   }).config;
 }

@@ -61,7 +61,7 @@ test('three migrators started at once do not collide: every migration is applied
   const results = await Promise.all([migrate(url, migrations), migrate(url, migrations), migrate(url, migrations)]);
   const applied = results.flatMap((result) => result.applied);
   expect(applied.sort()).toEqual(migrations.map((migration) => migration.name));
-  const order = await query<{ migration_name: string }>(url, 'SELECT migration_name FROM _prisma_migrations ORDER BY started_at, migration_name');
+  const order = await query<{ migration_name: string }>(url, 'SELECT migration_name FROM _prisma_migrations ORDER BY finished_at');
   expect(order.map((row) => row.migration_name)).toEqual(migrations.map((migration) => migration.name));
   const [{ count }] = await query<{ count: string }>(url, 'SELECT count(*) FROM _prisma_migrations');
   expect(Number(count)).toBe(migrations.length);

@@ -1,14 +1,11 @@
-import type { z } from 'zod';
-import type { settingsShape } from './config.schema.js';
+import type { RawSettings } from './config.schema.js';
+import { serviceCredentialWeaknesses } from './service-credentials.js';
 import { secretWeakness } from './setting-types.js';
 
 export const OWASP_ARGON2 = { memoryKiB: 19456, timeCost: 2, parallelism: 1 } as const;
 
-type Settings = z.output<z.ZodObject<typeof settingsShape>>;
-
-/** The rules that involve more than one setting, or that depend on NODE_ENV. */
-export function checkSettingsTogether(env: Settings, fail: (setting: string, message: string) => void): void {
-
+/** The rules that span settings, or depend on NODE_ENV; each problem names the setting to change. */
+export function checkSettings(env: RawSettings, fail: (setting: string, message: string) => void): void {
   if (env.SESSION_IDLE_TTL_SECONDS > env.SESSION_ABSOLUTE_TTL_SECONDS) {
     fail('SESSION_IDLE_TTL_SECONDS', 'must not exceed SESSION_ABSOLUTE_TTL_SECONDS');
   }
@@ -51,6 +48,8 @@ export function checkSettingsTogether(env: Settings, fail: (setting: string, mes
     if (env.REFRESH_TOKEN_PEPPER && env.REFRESH_TOKEN_PEPPER === env.KEY_ENCRYPTION_SECRET) {
       fail('KEY_ENCRYPTION_SECRET', 'must differ from REFRESH_TOKEN_PEPPER');
     }
+    const weakCredentials = serviceCredentialWeaknesses(env.SERVICE_CREDENTIALS ?? [], [env.REFRESH_TOKEN_PEPPER, env.KEY_ENCRYPTION_SECRET]);
+    if (weakCredentials.length > 0) fail('SERVICE_CREDENTIALS', weakCredentials.join('; '));
   }
 
   if (env.DATABASE_POOLER === 'transaction' && !env.DATABASE_DIRECT_URL) {

@@ -1,0 +1,34 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { AcceptsForm, RateLimit, ServiceClient } from '../common/route-policy.js';
+import { IntrospectionService } from '../service-clients/introspection.service.js';
+import { toIntrospectionView } from './views/introspection.view.js';
+
+/** Far longer than any access token of ours; longer ones are refused before any parsing. */
+const MAX_TOKEN_LENGTH = 4096;
+
+export class IntrospectionRequest {
+  @IsString()
+  @MaxLength(MAX_TOKEN_LENGTH)
+  token!: string;
+
+  /** RFC 7662 §2.1: a hint only; refresh tokens are never introspected here, so the answer does not depend on it. */
+  @IsOptional()
+  @IsIn(['access_token', 'refresh_token'])
+  token_type_hint?: string;
+}
+
+/** RFC 7662 token introspection, for services that cannot verify JWTs or need an answer current to the second. */
+@Controller('oauth')
+export class IntrospectionController {
+  constructor(private readonly introspection: IntrospectionService) {}
+
+  @ServiceClient('introspect')
+  @RateLimit('service-client')
+  @AcceptsForm()
+  @Post('introspect')
+  @HttpCode(200)
+  async introspect(@Body() body: IntrospectionRequest) {
+    return toIntrospectionView(await this.introspection.introspect(body.token));
+  }
+}
