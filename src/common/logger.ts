@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { requestContext } from '@fastify/request-context';
 import { pino, type Logger } from 'pino';
+import { serializeError } from './error-serializer.js';
 
 declare module '@fastify/request-context' {
   interface RequestContextData {
@@ -33,6 +34,7 @@ export function createRootLogger(level: string, destination?: pino.DestinationSt
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       messageKey: 'msg',
+      serializers: { err: serializeError },
       mixin: () => {
         const requestId = requestContext.get('requestId');
         return requestId ? { requestId } : {};

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AsyncResource } from 'node:async_hooks';
 import pg from 'pg';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseConnection } from './database-connection.js';
@@ -54,15 +55,17 @@ export class SqlPool extends pg.Pool {
     });
     this.beginStatement = config.database.pooler === 'none' ? 'BEGIN' : `BEGIN; ${SET_LOCAL_TIMEOUTS}`;
     const logger = new Logger('Database');
+    // Connections outlive the request that opened them: their events must not be logged under its request id.
+    const detached = new AsyncResource('database-connection-events');
     // pg-pool listens for errors only on idle clients; a connection that
     // breaks while checked out (a failover, pg_terminate_backend) would emit
     // an unhandled 'error' and end the process. Every client gets a listener
     // for its whole life; the query in flight fails on its own and the pool
     // drops the client when it is released.
     this.on('connect', (client) => {
-      client.on('error', (error) => logger.warn({ msg: 'a database connection failed; it will be replaced', err: error }));
+      client.on('error', detached.bind((error: Error) => logger.warn({ msg: 'a database connection failed; it will be replaced', err: error })));
     });
-    this.on('error', (error) => logger.warn({ msg: 'an idle database connection failed; the pool replaces it', err: error }));
+    this.on('error', detached.bind((error: Error) => logger.warn({ msg: 'an idle database connection failed; the pool replaces it', err: error })));
   }
 
   /**
