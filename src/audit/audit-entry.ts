@@ -11,6 +11,11 @@ export const AUDIT_EVENT = {
   keyStaged: 'signing_key_staged',
   keyPromoted: 'signing_key_promoted',
   keyWithdrawn: 'signing_key_withdrawn',
+  passwordChanged: 'password_changed',
+  passwordResetRequested: 'password_reset_requested',
+  passwordReset: 'password_reset',
+  emailVerified: 'email_verified',
+  accountDeleted: 'account_deleted',
 } as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT)[keyof typeof AUDIT_EVENT];

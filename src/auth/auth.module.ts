@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { AccountModule } from '../account/account.module.js';
 import { CsrfCheck } from '../common/csrf-check.js';
 import { RoutePolicies } from '../common/route-policy.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { SignInModule } from '../sign-in/sign-in.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
-import { UsersModule } from '../users/users.module.js';
+import { AccountController } from './account.controller.js';
 import { AccessTokenGuard } from './access-token.guard.js';
 import { AccessTokenStrategy } from './access-token.strategy.js';
 import { AuthController } from './auth.controller.js';
@@ -18,8 +19,8 @@ import { WellKnownController } from './well-known.controller.js';
 
 /** The HTTP layer of authentication: controllers, cookies, the route guard and what it runs. */
 @Module({
-  imports: [PassportModule, UsersModule, SessionsModule, SignInModule, TokensModule],
-  controllers: [AuthController, SessionsController, WellKnownController],
+  imports: [PassportModule, AccountModule, SessionsModule, SignInModule, TokensModule],
+  controllers: [AuthController, AccountController, SessionsController, WellKnownController],
   providers: [
     AuthCookies,
     AccessTokenStrategy,

@@ -9,8 +9,11 @@ import { RateLimits } from './rate-limits.js';
 
 /**
  * The one global guard: reads the route's policy (common/route-policy.ts)
- * and applies it in this order: CSRF, rate limits, access token, roles.
- * Deny by default: a route with no policy needs a valid access token.
+ * and applies it in this order: CSRF, access token, rate limits, roles.
+ * The access token comes before the limits so that a signed-in route counts
+ * against the caller's own account (rate-limits.ts); public routes, login
+ * among them, have none to check. Deny by default: a route with no policy
+ * needs a valid access token.
  */
 @Injectable()
 export class RouteGuard implements CanActivate {
@@ -25,8 +28,8 @@ export class RouteGuard implements CanActivate {
     const policy = this.policies.of(context);
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
     this.csrf.verify(request, policy);
-    if (policy.rateLimits.length > 0) await this.rateLimits.consume(request, policy.rateLimits);
     if (policy.accessToken !== 'none') await this.accessToken.authenticate(context, policy.accessToken === 'optional');
+    if (policy.rateLimits.length > 0) await this.rateLimits.consume(request, policy.rateLimits);
     if (policy.roles.length > 0) {
       const roles = request.user?.roles ?? [];
       if (!policy.roles.every((role) => roles.includes(role))) {

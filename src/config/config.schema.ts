@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { boolean, cookieName, integer, MAX_PROXY_HOPS, originList, secret, secretWeakness, trustProxy } from './setting-types.js';
+import { accountSettingsShape, refineAccountSettings } from './account-settings.js';
+import { boolean, cookieName, DAY, documented, integer, MAX_PROXY_HOPS, originList, secret, secretWeakness, type SettingDoc, trustProxy } from './setting-types.js';
 
 /**
  * Every setting the service reads, by its environment variable name, with
@@ -12,21 +13,10 @@ import { boolean, cookieName, integer, MAX_PROXY_HOPS, originList, secret, secre
 
 export const OWASP_ARGON2 = { memoryKiB: 19456, timeCost: 2, parallelism: 1 } as const;
 
-export interface SettingDoc {
-  doc: string;
-  /** For defaults that are computed, or absent: what the table says instead of the value. */
-  defaultDoc?: string;
-  /** Never echoed in error messages. */
-  secret?: boolean;
-}
-
-const documented = <T extends z.ZodType>(schema: T, doc: SettingDoc): T => schema.meta({ ...doc });
-
-const DAY = 24 * 60 * 60;
 
 export const settingsShape = {
   NODE_ENV: documented(z.enum(['production', 'development', 'test']).default('development'), {
-    doc: '`production` requires the secrets, `DATABASE_URL`, `AUTH_ISSUER` and `ALLOWED_ORIGINS`, forbids `COOKIE_SECURE=false`; `test` allows argon2 below the OWASP minimum and access tokens shorter than 300 s (tests only)',
+    doc: '`production` requires the secrets, `DATABASE_URL`, `AUTH_ISSUER` and `ALLOWED_ORIGINS` (and, while `MAIL_ENABLED`, `SMTP_URL`, `MAIL_FROM` and an https `ACCOUNT_LINK_BASE_URL`), forbids `COOKIE_SECURE=false`; `test` allows argon2 below the OWASP minimum and access tokens shorter than 300 s (tests only)',
   }),
   HOST: documented(z.string().min(1).default('127.0.0.1'), { doc: 'where to listen (`0.0.0.0` in a container)' }),
   PORT: documented(integer(0, 65535).default(3000), { doc: 'the port to listen on' }),
@@ -145,7 +135,11 @@ export const settingsShape = {
   }),
   RATE_LIMIT_REGISTER_PER_IP: documented(integer(1, 100000).default(10), { doc: 'registrations per IP per window' }),
   RATE_LIMIT_REFRESH_PER_IP: documented(integer(1, 1000000).default(600), { doc: 'refreshes per IP per window' }),
-  RATE_LIMIT_WINDOW_SECONDS: documented(integer(1, 3600).default(60), { doc: 'window of all rate limits' }),
+  RATE_LIMIT_WINDOW_SECONDS: documented(integer(1, 3600).default(60), {
+    doc: 'window of every rate limit except `RATE_LIMIT_MAILS_PER_ACCOUNT`',
+  }),
+
+  ...accountSettingsShape,
 
   RETENTION_DAYS: documented(integer(0, 3650).default(30), {
     doc: 'revoked sessions, and sessions past their absolute expiry, are purged (with their tokens) after this many days',
@@ -201,6 +195,8 @@ export const envSchema = z.object(settingsShape).superRefine((env, ctx) => {
       fail('ARGON2_TIME_COST', `must be at least ${OWASP_ARGON2.timeCost} (OWASP minimum for argon2id)`);
     }
   }
+
+  refineAccountSettings(env, fail);
 
   if (env.NODE_ENV === 'production') {
     // Secrets have no default here; issuer and origins default to a laptop's, which would be a silent misconfiguration.

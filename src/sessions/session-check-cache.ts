@@ -53,12 +53,16 @@ export class SessionCheckCache {
     this.live?.delete(sessionId);
   }
 
+  /** The user's details changed (the email was verified): the next check reads them again. Their sessions are no less live. */
+  forgetOwnerDetails(userId: string): void {
+    for (const [sessionId, session] of this.live?.entries() ?? []) {
+      if (session.userId === userId) this.live!.delete(sessionId);
+    }
+  }
+
   /** Called by SessionRevoker once a revocation is over (committed, or its answer lost). */
   forgetUser(userId: string): void {
-    if (!this.live) return;
     this.ended?.set(userId, true);
-    for (const [sessionId, session] of this.live.entries()) {
-      if (session.userId === userId) this.live.delete(sessionId);
-    }
+    this.forgetOwnerDetails(userId);
   }
 }
