@@ -38,7 +38,7 @@ export const accountSettingsShape = {
     defaultDoc: '`auth-service <no-reply@localhost>` outside production',
   }),
   ACCOUNT_LINK_BASE_URL: documented(linkBaseUrl.optional(), {
-    doc: 'the page (your SPA) that opens mailed links: `<this>#reset-password=<token>` and `<this>#verify-email=<token>`, the token in the fragment so that it never reaches a server log or a Referer; `https://` in production',
+    doc: 'the page (your SPA) that opens mailed links: `<this>#reset-password=<token>` and `<this>#verify-email=<token>`, the token in the fragment so that it never reaches a server log or a Referer; `https://` in production (but for `localhost`)',
     defaultDoc: '`http://localhost:5173/` (the demo) outside production',
   }),
   PASSWORD_RESET_TTL_SECONDS: documented(integer(300, DAY).default(1800), { doc: 'a mailed password-reset link works this long (default 30 minutes)' }),
@@ -69,5 +69,8 @@ export function refineAccountSettings(env: AccountEnv, fail: (path: string, mess
   for (const name of ['SMTP_URL', 'MAIL_FROM', 'ACCOUNT_LINK_BASE_URL'] as const) {
     if (!env[name]) fail(name, 'is required when NODE_ENV=production and MAIL_ENABLED=true');
   }
-  if (env.ACCOUNT_LINK_BASE_URL?.startsWith('http://')) fail('ACCOUNT_LINK_BASE_URL', 'must be https:// in production: the link carries a credential');
+  const link = env.ACCOUNT_LINK_BASE_URL ? new URL(env.ACCOUNT_LINK_BASE_URL) : undefined;
+  if (link?.protocol === 'http:' && link.hostname !== 'localhost') {
+    fail('ACCOUNT_LINK_BASE_URL', 'must be https:// in production (http:// only for localhost): the link carries a credential');
+  }
 }
