@@ -35,4 +35,9 @@ export class HeldMailJobs extends MailJobs {
     this.queue.start();
     await this.idle();
   }
+
+  /** Holds the jobs queued from now on. */
+  hold(): void {
+    this.queue.pause();
+  }
 }
