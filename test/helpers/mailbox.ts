@@ -58,12 +58,13 @@ export class Mailbox {
     return this.mails.filter((mail) => mail.to.includes(address));
   }
 
-  /** The token of the one link of `kind` in the newest mail to `address`. */
+  /** The token of the link of `kind` in the newest mail to `address` that has one. */
   tokenFor(address: string, kind: 'reset-password' | 'verify-email'): string {
-    const mail = this.to(address).at(-1);
-    if (!mail) throw new Error(`no mail to ${address}`);
-    const match = new RegExp(`#${kind}=([A-Za-z0-9._-]+)`).exec(mail.text);
-    if (!match) throw new Error(`no ${kind} link in the mail to ${address}`);
+    const link = new RegExp(`#${kind}=([A-Za-z0-9._-]+)`);
+    const match = this.to(address)
+      .map((mail) => link.exec(mail.text))
+      .findLast((found) => found !== null);
+    if (!match) throw new Error(`no mail with a ${kind} link to ${address}`);
     return match[1]!;
   }
 
