@@ -17,6 +17,7 @@ const MAX_WAITING = 1000;
 @Injectable()
 export class MailJobs implements OnModuleDestroy {
   private readonly logger = new Logger(MailJobs.name);
+  /** Protected: the tests hold and count the jobs (test/helpers/held-mail-jobs.ts). */
   protected readonly queue = new PQueue({ concurrency: CONCURRENCY });
 
   /** False, and the job dropped, when MAX_WAITING jobs wait already. */

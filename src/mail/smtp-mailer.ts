@@ -1,4 +1,3 @@
-import type { OnModuleDestroy } from '@nestjs/common';
 import { createTransport } from 'nodemailer';
 import type { MailMessage } from './mail-message.js';
 import { Mailer } from './mailer.js';
@@ -10,8 +9,8 @@ import { Mailer } from './mailer.js';
  */
 const TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
 
-/** Mails through the SMTP server of SMTP_URL, From MAIL_FROM. */
-export class SmtpMailer extends Mailer implements OnModuleDestroy {
+/** Mails through the SMTP server of SMTP_URL, From MAIL_FROM; a connection per mail. */
+export class SmtpMailer extends Mailer {
   private readonly transport;
 
   constructor(smtpUrl: string, from: string) {
@@ -21,9 +20,5 @@ export class SmtpMailer extends Mailer implements OnModuleDestroy {
 
   async send(message: MailMessage): Promise<void> {
     await this.transport.sendMail({ to: message.to, subject: message.subject, text: message.text, html: message.html });
-  }
-
-  onModuleDestroy(): void {
-    this.transport.close();
   }
 }
