@@ -27,6 +27,9 @@ test('the verification mail of a registration becomes one development_mail warni
       link: expect.stringMatching(/^http:\/\/localhost:5173\/#verify-email=[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}$/),
     }),
   ]);
+  // The job ran after the answer, but its line carries the id of the request that queued it.
+  const registration = lines.find((line) => line.msg === 'request completed' && line.path === '/auth/register');
+  expect(mails[0]!.requestId).toBe(registration!.requestId);
   const token = String(mails[0]!.link).split('=')[1]!;
   expect(t.logs.filter((line) => line.includes(token.split('.')[1]!))).toHaveLength(1);
 
