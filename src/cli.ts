@@ -10,8 +10,10 @@ import { UsersService } from './users/users.service.js';
 const USAGE = `usage: node dist/cli.js <command>    (npm run cli -- <command>)
 
 commands:
-  purge                     delete sessions that ended more than RETENTION_DAYS ago and audit
-                            events older than AUDIT_RETENTION_DAYS, in batches of PURGE_BATCH_SIZE
+  purge                     delete sessions that ended, and mailed tokens that expired, more than
+                            RETENTION_DAYS ago, deleted accounts once no access token of theirs
+                            can be valid, and audit events older than AUDIT_RETENTION_DAYS, in
+                            batches of PURGE_BATCH_SIZE
   grant-role <email> <role> give a user a role (for example admin, for the /admin routes)
   revoke-role <email> <role>
 `;
@@ -25,7 +27,10 @@ const COMMANDS: Record<string, { arity: number; run: Command }> = {
     arity: 0,
     run: async (app) => {
       const result = await app.get(PurgeService).run(({ table, deletedSoFar }) => say(`  ${table}: ${deletedSoFar} deleted so far`));
-      say(`purge done: ${result.sessionsDeleted} sessions, ${result.auditEventsDeleted} audit events, ${result.batches} batches, ${result.durationMs} ms`);
+      say(
+        `purge done: ${result.sessionsDeleted} sessions, ${result.usersDeleted} deleted accounts, ${result.accountTokensDeleted} account tokens, ` +
+          `${result.auditEventsDeleted} audit events, ${result.batches} batches, ${result.durationMs} ms`,
+      );
     },
   },
   'grant-role': {

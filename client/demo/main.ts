@@ -1,4 +1,5 @@
 import { AuthClientError, type AuthState, createAuthClient } from '../src/auth-client.js';
+import { renderAccount, setUpAccountPages } from './account-pages.js';
 
 /** The API's address: ?api=… in the page URL, else the same host on port 3000. */
 const api = new URLSearchParams(location.search).get('api') ?? `${location.protocol}//${location.hostname}:3000`;
@@ -80,7 +81,8 @@ $('logout').addEventListener('click', () => {
 
 auth.subscribe((state) => {
   render(state);
+  renderAccount(state);
   if (state.status === 'logged-in') void loadSessions();
 });
 render(auth.state);
-void auth.start();
+setUpAccountPages(auth, auth.start());

@@ -46,6 +46,14 @@ export interface AuthClient {
   login(email: string, password: string): Promise<AuthUser>;
   logout(): Promise<void>;
   me(): Promise<AuthUser>;
+  /** A new password; every other session of the user ends, this one stays. Resolves to how many ended. */
+  changePassword(currentPassword: string, newPassword: string): Promise<{ sessionsEnded: number }>;
+  /** The service mails a reset link if the address has an account; the answer is the same if it has none. */
+  requestPasswordReset(email: string): Promise<void>;
+  /** A new password with the token of a mailed link; every session of that user ends, this tab's too if it was one. */
+  resetPassword(token: string, newPassword: string): Promise<void>;
+  /** Opens a mailed verification link (its token); a signed-in tab then shows the user as verified. */
+  verifyEmail(token: string): Promise<void>;
   /** fetch() for the API: credentials included, CSRF header on unsafe methods, one silent refresh on expiry. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Stops timers and listeners (tests, hot reload). */
@@ -78,6 +86,13 @@ export function createAuthClient(options: AuthClientOptions, environment: Client
     // while it was under way, the retry needs no refresh of its own.
     if (tabs.shared()?.stamp === stampBefore && !(await refresh(stampBefore))) return response;
     return transport.request(path, init);
+  }
+
+  /** A POST that must succeed; any other answer is thrown as an AuthClientError. */
+  async function post(path: string, body: unknown, send: (path: string, init: RequestInit) => Promise<Response>): Promise<Response> {
+    const response = await send(path, { method: 'POST', body: JSON.stringify(body) });
+    if (!response.ok) throw await errorFrom(response);
+    return response;
   }
 
   return {
@@ -117,6 +132,29 @@ export function createAuthClient(options: AuthClientOptions, environment: Client
       const response = await apiFetch('/auth/me');
       if (!response.ok) throw await errorFrom(response);
       return (await readJson<TokenResponse>(response)).user;
+    },
+
+    async changePassword(currentPassword, newPassword) {
+      const response = await post('/auth/password', { currentPassword, newPassword }, apiFetch);
+      return readJson<{ sessionsEnded: number }>(response);
+    },
+
+    async requestPasswordReset(email) {
+      await post('/auth/password/forgot', { email }, transport.request);
+    },
+
+    async resetPassword(token, newPassword) {
+      await post('/auth/password/reset', { token, password: newPassword }, transport.request);
+      // Every session of that user ended; if this tab's was one, the check shows it now rather than at the next call.
+      if (session.current.status === 'logged-in') await apiFetch('/auth/me').catch(() => undefined);
+    },
+
+    async verifyEmail(token) {
+      await post('/auth/email/verify', { token }, transport.request);
+      if (session.current.status !== 'logged-in') return;
+      // The address is verified whatever this re-read meets: it only refreshes what the page shows.
+      const me = await apiFetch('/auth/me').catch(() => undefined);
+      if (me?.ok) await session.accept(me, false).catch(() => undefined);
     },
 
     fetch: apiFetch,

@@ -4,6 +4,8 @@ export interface AuthUser {
   id: string;
   email: string;
   roles: string[];
+  /** Whether the user has opened the verification link mailed to that address. */
+  emailVerified: boolean;
 }
 
 export type LogoutReason = 'logout' | 'revoked' | 'expired' | 'reused' | 'no-session';

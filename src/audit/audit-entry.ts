@@ -13,6 +13,11 @@ export const AUDIT_EVENT = {
   keyWithdrawn: 'signing_key_withdrawn',
   /** A retired key's publication ended: every token it signed has expired, and it left the JWKS. */
   keyExpired: 'signing_key_expired',
+  passwordChanged: 'password_changed',
+  passwordResetRequested: 'password_reset_requested',
+  passwordReset: 'password_reset',
+  emailVerified: 'email_verified',
+  accountDeleted: 'account_deleted',
 } as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT)[keyof typeof AUDIT_EVENT];

@@ -28,6 +28,21 @@ export class AuditWriter {
   }
 
   /**
+   * "Delete my account": the user's earlier events lose the IP address and
+   * user agent, and keep their type, time, ids and `data` (which never holds
+   * personal data), so the trail still shows what happened to the account
+   * without saying from where. The user id that stays is a random UUID that
+   * nothing maps to a person once the user row is purged.
+   */
+  async anonymiseUser(tx: Prisma.TransactionClient, userId: string): Promise<number> {
+    const { count } = await tx.auditEvent.updateMany({
+      where: { userId, OR: [{ ip: { not: null } }, { userAgent: { not: null } }] },
+      data: { ip: null, userAgent: null },
+    });
+    return count;
+  }
+
+  /**
    * Retention: deletes at most `batchSize` events older than `cutoff`;
    * returns how many (none while another instance runs a retention batch).
    */

@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { EmailVerificationService } from '../account/email-verification.service.js';
 import type { ClientInfo } from '../common/client-info.js';
 import { OptionalAccessToken, Public, RateLimit, UsesRefreshCookie } from '../common/route-policy.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { SignInService } from '../sign-in/sign-in.service.js';
-import { UsersService } from '../users/users.service.js';
 import { AuthCookies } from './cookies.js';
 import { LoginDto, RegisterDto } from './credentials.dto.js';
 import { Client, CurrentPrincipal, OptionalPrincipal, type Principal } from './principal.js';
@@ -14,7 +14,7 @@ import { toUserView } from './views/user.view.js';
 @Controller('auth')
 export class AuthController {
   constructor(
-    private readonly users: UsersService,
+    private readonly registration: EmailVerificationService,
     private readonly signIn: SignInService,
     private readonly sessions: SessionsService,
     private readonly cookies: AuthCookies,
@@ -25,7 +25,7 @@ export class AuthController {
   @Post('register')
   @HttpCode(201)
   async register(@Body() body: RegisterDto) {
-    return { user: toUserView(await this.users.register(body.email, body.password)) };
+    return { user: toUserView(await this.registration.register(body.email, body.password)) };
   }
 
   @Public()

@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { AccountModule } from '../account/account.module.js';
 import { CsrfCheck } from '../common/csrf-check.js';
 import { RoutePolicies } from '../common/route-policy.js';
 import { ServiceClientsModule } from '../service-clients/service-clients.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { SignInModule } from '../sign-in/sign-in.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
-import { UsersModule } from '../users/users.module.js';
+import { AccountController } from './account.controller.js';
 import { AccessTokenGuard } from './access-token.guard.js';
 import { AccessTokenStrategy } from './access-token.strategy.js';
 import { AuthController } from './auth.controller.js';
@@ -22,8 +23,8 @@ import { WellKnownController } from './well-known.controller.js';
 
 /** The HTTP layer of authentication and of the routes other services call: controllers, cookies, the route guard and what it runs. */
 @Module({
-  imports: [PassportModule, UsersModule, SessionsModule, SignInModule, TokensModule, ServiceClientsModule],
-  controllers: [AuthController, SessionsController, WellKnownController, IntrospectionController],
+  imports: [PassportModule, AccountModule, SessionsModule, SignInModule, TokensModule, ServiceClientsModule],
+  controllers: [AuthController, AccountController, SessionsController, WellKnownController, IntrospectionController],
   providers: [
     AuthCookies,
     AccessTokenStrategy,

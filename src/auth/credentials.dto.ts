@@ -8,11 +8,11 @@ export const PASSWORD_MAX = 256;
 export const PASSWORD_MIN = 8;
 
 /**
- * Shared by register and login: the rest of the request sees the canonical
- * spelling (src/users/email.ts), so a look-alike either is the same address
- * or is refused here, naming the field.
+ * Shared by every body with an email: the rest of the request sees the
+ * canonical spelling (src/users/email.ts), so a look-alike either is the
+ * same address or is refused here, naming the field.
  */
-function EmailField(): PropertyDecorator {
+export function EmailField(): PropertyDecorator {
   return applyDecorators(
     // A value without a canonical spelling keeps its text, so that the checks below can say what is wrong with it.
     Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (readEmail(value).email ?? value.trim()) : value)),

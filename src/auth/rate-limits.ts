@@ -7,7 +7,7 @@ import type { RateLimitBucket } from '../common/route-policy.js';
 import { AppConfig } from '../config/app-config.js';
 import type { ServiceClient } from '../service-clients/service-clients.js';
 import { readEmail } from '../users/email.js';
-import { parseClientIp } from './principal.js';
+import { parseClientIp, type Principal } from './principal.js';
 import { RateLimitStore } from './rate-limit-store.js';
 
 /**
@@ -18,6 +18,7 @@ import { RateLimitStore } from './rate-limit-store.js';
  * address is slowed at once, a distributed one by the account limit, and
  * the owner, from another address, can still sign in meanwhile. Accounts
  * are keyed by the canonical email, so a look-alike spelling shares them.
+ * Mailed links count per IP, and per address over a longer window.
  */
 @Injectable()
 export class RateLimits {
@@ -25,7 +26,8 @@ export class RateLimits {
 
   constructor(config: AppConfig, store: RateLimitStore) {
     const { windowSeconds: duration, loginPerIp, loginPerAccountIp, loginPerAccount, registerPerIp, refreshPerIp, perServiceClient } = config.rateLimits;
-    const limiter = (keyPrefix: RateLimitBucket, points: number) => store.limiter({ keyPrefix, points, duration });
+    const { recoveryPerIp, mailsPerAccount, mailWindowSeconds } = config.rateLimits;
+    const limiter = (keyPrefix: RateLimitBucket, points: number, window = duration) => store.limiter({ keyPrefix, points, duration: window });
     this.limiters = {
       'login-ip': limiter('login-ip', loginPerIp),
       'login-account-ip': limiter('login-account-ip', loginPerAccountIp),
@@ -33,6 +35,8 @@ export class RateLimits {
       'register-ip': limiter('register-ip', registerPerIp),
       'refresh-ip': limiter('refresh-ip', refreshPerIp),
       'service-client': limiter('service-client', perServiceClient),
+      'recovery-ip': limiter('recovery-ip', recoveryPerIp),
+      'mail-account': limiter('mail-account', mailsPerAccount, mailWindowSeconds),
     };
   }
 
@@ -41,7 +45,7 @@ export class RateLimits {
    * Retry-After at the first one exhausted, and the buckets after it are not
    * counted: attempts refused per (account, IP) never use up the account's.
    */
-  async consume(request: FastifyRequest, buckets: readonly RateLimitBucket[]): Promise<void> {
+  async consume(request: FastifyRequest & { user?: Principal }, buckets: readonly RateLimitBucket[]): Promise<void> {
     for (const bucket of buckets) {
       const key = keyFor(bucket, request);
       if (key === undefined) continue;
@@ -60,18 +64,27 @@ function storeKey(key: string): string {
   return sha256(key).toString('base64url');
 }
 
+const ACCOUNT_BUCKETS = new Set<RateLimitBucket>(['login-account', 'login-account-ip', 'mail-account']);
+
 /**
- * Undefined skips the bucket: a body without a usable email is refused by
- * validation right after. Service clients count per credential, once
- * authenticated, so that nobody can spend another client's allowance.
+ * The account a request counts against: the signed-in user's own (a password
+ * change, a deletion: then the body has no say, so nobody spends another
+ * account's allowance), else the canonical email of the body. Undefined
+ * skips the bucket: a body without a usable email is refused by validation right after.
  */
-function keyFor(bucket: RateLimitBucket, request: FastifyRequest & { serviceClient?: ServiceClient }): string | undefined {
+function accountOf(request: FastifyRequest & { user?: Principal }): string | undefined {
+  if (request.user) return request.user.user.email;
+  const email = (request.body as { email?: unknown } | undefined)?.email;
+  return typeof email === 'string' && email.length <= 320 ? readEmail(email).email : undefined;
+}
+
+/** Service clients count per credential, once authenticated, so that nobody can spend another client's allowance. */
+function keyFor(bucket: RateLimitBucket, request: FastifyRequest & { user?: Principal; serviceClient?: ServiceClient }): string | undefined {
   if (bucket === 'service-client') return request.serviceClient?.clientId;
   // Addresses that do not parse share one key rather than each getting a fresh bucket.
   const ip = parseClientIp(request.ip) ?? 'unparseable';
-  if (bucket !== 'login-account' && bucket !== 'login-account-ip') return ip;
-  const email = (request.body as { email?: unknown } | undefined)?.email;
-  const account = typeof email === 'string' && email.length <= 320 ? readEmail(email).email : undefined;
+  if (!ACCOUNT_BUCKETS.has(bucket)) return ip;
+  const account = accountOf(request);
   if (account === undefined) return undefined;
-  return bucket === 'login-account' ? account : `${account} ${ip}`;
+  return bucket === 'login-account-ip' ? `${account} ${ip}` : account;
 }

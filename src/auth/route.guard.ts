@@ -12,9 +12,12 @@ const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 
 /**
  * The one global guard: reads the route's policy (common/route-policy.ts)
- * and applies it in this order: body type, CSRF, service client, rate
- * limits, access token, roles. Deny by default: a route with no policy
- * needs a valid access token, and a JSON body if any.
+ * and applies it in this order: body type, CSRF, service client, access
+ * token, rate limits, roles. The access token comes before the limits so
+ * that a signed-in route counts against the caller's own account
+ * (rate-limits.ts); public routes, login among them, have none to check.
+ * Deny by default: a route with no policy needs a valid access token, and a
+ * JSON body if any.
  */
 @Injectable()
 export class RouteGuard implements CanActivate {
@@ -32,8 +35,8 @@ export class RouteGuard implements CanActivate {
     if (!policy.acceptsForm && FORM.test(request.headers['content-type'] ?? '')) throw new AppError('unsupported_media_type');
     this.csrf.verify(request, policy);
     if (policy.serviceScope) this.serviceClients.authenticate(request, policy.serviceScope);
-    if (policy.rateLimits.length > 0) await this.rateLimits.consume(request, policy.rateLimits);
     if (policy.accessToken !== 'none') await this.accessToken.authenticate(context, policy.accessToken === 'optional');
+    if (policy.rateLimits.length > 0) await this.rateLimits.consume(request, policy.rateLimits);
     if (policy.roles.length > 0) {
       const roles = request.user?.roles ?? [];
       if (!policy.roles.every((role) => roles.includes(role))) {

@@ -8,6 +8,8 @@
  */
 export const ERROR_CATALOG = {
   invalid_request: { status: 400, message: 'The request is invalid.' },
+  invalid_reset_token: { status: 400, message: 'This password-reset link is invalid, used or expired; ask for a new one.' },
+  invalid_verification_token: { status: 400, message: 'This verification link is invalid, used or expired; ask for a new one.' },
 
   invalid_credentials: { status: 401, message: 'The email or password is wrong.' },
   authentication_required: { status: 401, message: 'An access token is required.' },
@@ -36,6 +38,7 @@ export const ERROR_CATALOG = {
   csrf_rejected: { status: 403, message: 'Cross-site request refused.' },
   insufficient_role: { status: 403, message: 'This needs a role the caller does not have.' },
   insufficient_scope: { status: 403, message: 'This service credential does not hold the scope this route needs.' },
+  email_not_verified: { status: 403, message: 'Verify your email address first: open the link we mailed you, or ask for a new one.' },
 
   not_found: { status: 404, message: 'No such resource.' },
   session_not_found: { status: 404, message: 'No such session.' },

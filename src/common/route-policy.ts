@@ -7,7 +7,15 @@ import type { ServiceScope } from '../config/service-credentials.js';
  * one global route guard. Deny by default: without a decorator a route needs
  * a valid access token of a live session, and nothing else.
  */
-export type RateLimitBucket = 'login-ip' | 'login-account-ip' | 'login-account' | 'register-ip' | 'refresh-ip' | 'service-client';
+export type RateLimitBucket =
+  | 'login-ip'
+  | 'login-account-ip'
+  | 'login-account'
+  | 'register-ip'
+  | 'refresh-ip'
+  | 'service-client'
+  | 'recovery-ip'
+  | 'mail-account';
 
 export interface RoutePolicy {
   /** `required` (the default), `optional` (read a valid token if there is one) or `none` (public). */

@@ -84,6 +84,21 @@ export function toAppConfig(env: Env, resolved: ResolvedDefaults) {
       registerPerIp: env.RATE_LIMIT_REGISTER_PER_IP,
       refreshPerIp: env.RATE_LIMIT_REFRESH_PER_IP,
       perServiceClient: env.RATE_LIMIT_SERVICE_CLIENT,
+      recoveryPerIp: env.RATE_LIMIT_RECOVERY_PER_IP,
+      mailsPerAccount: env.RATE_LIMIT_MAILS_PER_ACCOUNT,
+      mailWindowSeconds: env.RATE_LIMIT_MAIL_WINDOW_SECONDS,
+    },
+    mail: {
+      enabled: env.MAIL_ENABLED,
+      /** Absent outside production: mails go to the log (development only). */
+      smtpUrl: env.SMTP_URL,
+      from: env.MAIL_FROM ?? 'auth-service <no-reply@localhost>',
+      linkBaseUrl: env.ACCOUNT_LINK_BASE_URL ?? 'http://localhost:5173/',
+    },
+    account: {
+      resetTtlSeconds: env.PASSWORD_RESET_TTL_SECONDS,
+      verificationTtlSeconds: env.EMAIL_VERIFICATION_TTL_SECONDS,
+      loginRequiresVerifiedEmail: env.LOGIN_REQUIRES_VERIFIED_EMAIL,
     },
     /** Other backend services; only a hash of each secret outlives loading. */
     serviceClients: (env.SERVICE_CREDENTIALS ?? []).map((credential) => ({

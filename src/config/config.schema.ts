@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { accountSettingsShape, refineAccountSettings } from './account-settings.js';
 import { serviceCredentials } from './service-credentials.js';
 import { checkSettings, OWASP_ARGON2 } from './setting-rules.js';
-import { boolean, cookieName, integer, MAX_PROXY_HOPS, originList, postgresUrl, secret, trustProxy } from './setting-types.js';
+import { boolean, cookieName, DAY, documented, integer, MAX_PROXY_HOPS, originList, postgresUrl, secret, type SettingDoc, trustProxy } from './setting-types.js';
 
 /**
  * Every setting the service reads, by its environment variable name, with
@@ -12,21 +13,10 @@ import { boolean, cookieName, integer, MAX_PROXY_HOPS, originList, postgresUrl, 
  * by test/unit/settings-table.test.ts.
  */
 
-export interface SettingDoc {
-  doc: string;
-  /** For defaults that are computed, or absent: what the table says instead of the value. */
-  defaultDoc?: string;
-  /** Never echoed in error messages. */
-  secret?: boolean;
-}
-
-const documented = <T extends z.ZodType>(schema: T, doc: SettingDoc): T => schema.meta({ ...doc });
-
-const DAY = 24 * 60 * 60;
 
 export const settingsShape = {
   NODE_ENV: documented(z.enum(['production', 'development', 'test']).default('development'), {
-    doc: '`production` requires the secrets, `DATABASE_URL`, `AUTH_ISSUER` and `ALLOWED_ORIGINS`, forbids `COOKIE_SECURE=false`; `test` allows argon2 below the OWASP minimum and access tokens shorter than 300 s (tests only)',
+    doc: '`production` requires the secrets, `DATABASE_URL`, `AUTH_ISSUER` and `ALLOWED_ORIGINS` (and, while `MAIL_ENABLED`, `SMTP_URL`, `MAIL_FROM` and an https `ACCOUNT_LINK_BASE_URL`), forbids `COOKIE_SECURE=false`; `test` allows argon2 below the OWASP minimum and access tokens shorter than 300 s (tests only)',
   }),
   HOST: documented(z.string().min(1).default('127.0.0.1'), { doc: 'where to listen (`0.0.0.0` in a container)' }),
   PORT: documented(integer(0, 65535).default(3000), { doc: 'the port to listen on' }),
@@ -167,7 +157,11 @@ export const settingsShape = {
       .optional(),
     { doc: 'keep the rate-limit counters in Redis instead of PostgreSQL (both are shared by every instance)', defaultDoc: 'unset', secret: true },
   ),
-  RATE_LIMIT_WINDOW_SECONDS: documented(integer(1, 3600).default(60), { doc: 'window of all rate limits' }),
+  RATE_LIMIT_WINDOW_SECONDS: documented(integer(1, 3600).default(60), {
+    doc: 'window of every rate limit except `RATE_LIMIT_MAILS_PER_ACCOUNT`',
+  }),
+
+  ...accountSettingsShape,
 
   RETENTION_DAYS: documented(integer(0, 3650).default(30), {
     doc: 'revoked sessions, and sessions past their absolute expiry, are purged (with their tokens) after this many days',
@@ -200,7 +194,9 @@ export const settingsShape = {
 export type RawSettings = z.output<z.ZodObject<typeof settingsShape>>;
 
 export const envSchema = z.object(settingsShape).superRefine((env, ctx) => {
-  checkSettings(env, (path, message) => ctx.addIssue({ code: 'custom', path: [path], message }));
+  const fail = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  checkSettings(env, fail);
+  refineAccountSettings(env, fail);
 });
 
 export type Env = z.output<typeof envSchema>;

@@ -62,6 +62,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       `REFRESH_TOKEN_PEPPER or KEY_ENCRYPTION_SECRET is not set: using development secrets from ${generated.path}. Never do this in production.`,
     );
   }
+  if (env.MAIL_ENABLED && !env.SMTP_URL) {
+    warnings.push('SMTP_URL is not set: mails are written to the log as development_mail lines holding their one-time links. Development only.');
+  }
 
   const config: AppConfig = toAppConfig(env, { refreshPepper: pepper, keyEncryptionSecret, hashConcurrency: defaultHashConcurrency() });
   return { config, warnings };

@@ -3,6 +3,19 @@ import { z } from 'zod';
 
 /** Parsers for environment strings: each turns text into a bounded value, or fails with a message that says what was expected. */
 
+export interface SettingDoc {
+  doc: string;
+  /** For defaults that are computed, or absent: what the table says instead of the value. */
+  defaultDoc?: string;
+  /** Never echoed in error messages. */
+  secret?: boolean;
+}
+
+/** A setting's schema with its description, read back by describeSettings(). */
+export const documented = <T extends z.ZodType>(schema: T, doc: SettingDoc): T => schema.meta({ ...doc });
+
+export const DAY = 24 * 60 * 60;
+
 export const boolean = z
   .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1');

@@ -1,21 +1,33 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AccountTokensRepository } from '../account/account-tokens.repository.js';
 import { AuditWriter } from '../audit/audit.writer.js';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
+import { revocationWindowSeconds } from '../sessions/revocation-feed.service.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { UsersRepository } from '../users/users.repository.js';
 
 export interface PurgeResult {
   sessionsDeleted: number;
+  /** Deleted accounts whose row (and sessions) had waited out the revocation feed's window. */
+  usersDeleted: number;
+  accountTokensDeleted: number;
   auditEventsDeleted: number;
   batches: number;
   durationMs: number;
 }
 
-export type PurgeProgress = (step: { table: 'sessions' | 'audit_events'; deletedSoFar: number }) => void;
+type PurgedTable = 'sessions' | 'users' | 'account_tokens' | 'audit_events';
+
+export type PurgeProgress = (step: { table: PurgedTable; deletedSoFar: number }) => void;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Removes ended sessions and old audit events after their retention period, on a timer and from the CLI. */
+/**
+ * Removes what outlived its retention period, on a timer and from the CLI:
+ * ended sessions, deleted accounts (once the revocation feed no longer
+ * needs their sessions), expired account tokens and old audit events.
+ */
 @Injectable()
 export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PurgeService.name);
@@ -24,6 +36,8 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
 
   constructor(
     private readonly sessions: SessionsRepository,
+    private readonly users: UsersRepository,
+    private readonly accountTokens: AccountTokensRepository,
     private readonly audit: AuditWriter,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -53,7 +67,7 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
     const { retentionDays, auditRetentionDays, batchSize } = this.config.purge;
     let batches = 0;
 
-    const drain = async (table: 'sessions' | 'audit_events', deleteBatch: () => Promise<number>) => {
+    const drain = async (table: PurgedTable, deleteBatch: () => Promise<number>) => {
       let total = 0;
       for (;;) {
         const deleted = await deleteBatch();
@@ -66,12 +80,15 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
 
     const sessionCutoff = new Date(now - retentionDays * DAY_MS);
     const sessionsDeleted = await drain('sessions', () => this.sessions.deleteEnded(sessionCutoff, batchSize));
+    const deletedAccountCutoff = new Date(now - revocationWindowSeconds(this.config) * 1000);
+    const usersDeleted = await drain('users', () => this.users.deleteMarkedBefore(deletedAccountCutoff, batchSize));
+    const accountTokensDeleted = await drain('account_tokens', () => this.accountTokens.deleteExpiredBefore(sessionCutoff, batchSize));
     const auditEventsDeleted =
       auditRetentionDays === 0
         ? 0
         : await drain('audit_events', () => this.audit.deleteOlderThan(new Date(now - auditRetentionDays * DAY_MS), batchSize));
 
-    const result = { sessionsDeleted, auditEventsDeleted, batches, durationMs: this.clock.now().getTime() - now };
+    const result = { sessionsDeleted, usersDeleted, accountTokensDeleted, auditEventsDeleted, batches, durationMs: this.clock.now().getTime() - now };
     this.logger.log({ msg: 'purge finished', event: 'purge_completed', ...result });
     return result;
   }

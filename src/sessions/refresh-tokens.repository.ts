@@ -38,6 +38,7 @@ interface FoundTokenRow {
   email: string;
   roles: string[] | null;
   user_created_at: Date;
+  email_verified_at: Date | null;
 }
 
 export type RotationOutcome =
@@ -79,7 +80,13 @@ export class RefreshTokensRepository {
         idleExpiresAt: row.idle_expires_at,
         absoluteExpiresAt: row.absolute_expires_at,
         revokedAt: row.session_revoked_at,
-        owner: { id: row.user_id, email: row.email, roles: row.roles ?? [], createdAt: row.user_created_at },
+        owner: {
+          id: row.user_id,
+          email: row.email,
+          roles: row.roles ?? [],
+          createdAt: row.user_created_at,
+          emailVerifiedAt: row.email_verified_at,
+        },
       },
     };
   }

@@ -8,7 +8,7 @@ export const FIND_TOKEN = `
   SELECT t.id, t.secret_hash, t.used_at, t.revoked_at, t.expires_at,
          c.id AS child_id, c.used_at AS child_used_at, c.revoked_at AS child_revoked_at,
          s.id AS session_id, s.user_id, s.idle_expires_at, s.absolute_expires_at, s.revoked_at AS session_revoked_at,
-         u.email, u.roles, u.created_at AS user_created_at
+         u.email, u.roles, u.created_at AS user_created_at, u.email_verified_at
   FROM refresh_tokens t
   JOIN sessions s ON s.id = t.session_id
   JOIN users u ON u.id = s.user_id

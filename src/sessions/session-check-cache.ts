@@ -78,13 +78,17 @@ export class SessionCheckCache {
     this.live?.delete(sessionId);
   }
 
-  /** Called once a revocation of all of a user's sessions is over, or the user's roles changed. */
-  forgetUser(userId: string): void {
-    if (!this.live) return;
-    this.ended?.set(userId, true);
-    for (const [sessionId, session] of this.live.entries()) {
-      if (session.userId === userId) this.live.delete(sessionId);
+  /** The user's details changed (the email was verified): the next check reads them again. Their sessions are no less live. */
+  forgetOwnerDetails(userId: string): void {
+    for (const [sessionId, session] of this.live?.entries() ?? []) {
+      if (session.userId === userId) this.live!.delete(sessionId);
     }
+  }
+
+  /** Called once a revocation of all of a user's sessions is over, or the user's roles changed, and for every notice of one. */
+  forgetUser(userId: string): void {
+    this.ended?.set(userId, true);
+    this.forgetOwnerDetails(userId);
   }
 
   private onNotice(notice: SessionNotice): void {

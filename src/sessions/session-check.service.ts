@@ -33,4 +33,9 @@ export class SessionCheck {
     this.checks.remember(sessionId, session!, ticket);
     return session!.user;
   }
+
+  /** The user's details changed (the email was verified): this instance reads them again at the next check, other instances within SESSION_CHECK_CACHE_MS. */
+  ownerChanged(userId: string): void {
+    this.checks.forgetOwnerDetails(userId);
+  }
 }

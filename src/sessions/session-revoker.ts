@@ -12,6 +12,9 @@ export const REVOKE_REASON = {
   logoutAll: 'logout_all',
   reuse: 'refresh_token_reused',
   admin: 'admin',
+  passwordChanged: 'password_changed',
+  passwordReset: 'password_reset',
+  accountDeleted: 'account_deleted',
 } as const;
 
 export type RevokeReason = (typeof REVOKE_REASON)[keyof typeof REVOKE_REASON];
@@ -56,6 +59,27 @@ export class SessionRevoker {
   async revokeAllForUser(userId: string, reason: RevokeReason, cause: RevocationCause): Promise<number> {
     try {
       return await this.sessions.revokeAllForUser(userId, reason, { ...this.entry(cause), userId, sessionId: null });
+    } finally {
+      this.checks.forgetUser(userId);
+    }
+  }
+
+  /**
+   * A change of the account (a new password, its deletion) and the end of
+   * the user's families, all of them or all but `keepSessionId`, in one
+   * transaction: `change` runs first, with the transaction, and whatever it
+   * throws rolls everything back. One audit event of the cause's type records
+   * both, with the count in `data.sessions` and the acting session, if any.
+   */
+  async revokeAllForUserWith<T>(
+    userId: string,
+    reason: RevokeReason,
+    cause: RevocationCause & { actingSessionId?: string; keepSessionId?: string },
+    change: (tx: Prisma.TransactionClient) => Promise<T>,
+  ): Promise<{ result: T; revoked: number }> {
+    const entry = { ...this.entry(cause), userId, sessionId: cause.actingSessionId ?? null };
+    try {
+      return await this.sessions.revokeAllForUserWith(userId, reason, entry, cause.keepSessionId, change);
     } finally {
       this.checks.forgetUser(userId);
     }

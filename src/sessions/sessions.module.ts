@@ -24,6 +24,6 @@ import { SessionsService } from './sessions.service.js';
     RevocationFeedService,
     SessionsAdminService,
   ],
-  exports: [SessionsService, SessionCheck, RevocationFeedService, SessionsAdminService, SessionsRepository],
+  exports: [SessionsService, SessionCheck, SessionRevoker, RevocationFeedService, SessionsAdminService, SessionsRepository],
 })
 export class SessionsModule {}

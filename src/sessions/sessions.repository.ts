@@ -4,7 +4,7 @@ import { AuditWriter } from '../audit/audit.writer.js';
 import { JOB_LOCK } from '../database/job-locks.js';
 import { CHANNEL, notify, type SessionNotice } from '../database/notifications.js';
 import { type Prisma, PrismaService } from '../database/prisma.service.js';
-import type { NewToken } from './family.js';
+import type { FamilyPrecondition, NewToken } from './family.js';
 
 export interface NewSession {
   id: string;
@@ -47,8 +47,14 @@ export class SessionsRepository {
     private readonly audit: AuditWriter,
   ) {}
 
-  async createSession(session: NewSession, audit: AuditEntry): Promise<void> {
-    await this.prisma.transaction(async (tx) => {
+  /**
+   * Opens a family, only if `precondition` (run first, in the same
+   * transaction) still holds: the caller can hold what it checked (the
+   * password a login verified) until the session is committed. False when it did not.
+   */
+  createSession(session: NewSession, audit: AuditEntry, precondition: FamilyPrecondition): Promise<boolean> {
+    return this.prisma.transaction(async (tx) => {
+      if (!(await precondition(tx))) return false;
       await tx.session.create({
         data: {
           id: session.id,
@@ -70,6 +76,7 @@ export class SessionsRepository {
         },
       });
       await this.audit.record(tx, audit);
+      return true;
     });
   }
 
@@ -83,7 +90,7 @@ export class SessionsRepository {
         revokedAt: true,
         idleExpiresAt: true,
         absoluteExpiresAt: true,
-        user: { select: { id: true, email: true, roles: true, createdAt: true } },
+        user: { select: { id: true, email: true, roles: true, createdAt: true, emailVerifiedAt: true } },
       },
     });
   }
@@ -113,26 +120,57 @@ export class SessionsRepository {
 
   /** Every live family of a user; returns how many were revoked. */
   revokeAllForUser(userId: string, reason: string, audit: AuditEntry): Promise<number> {
-    const now = audit.at;
     return this.prisma.transaction(async (tx) => {
-      // Locked in id order, as every family-wide change locks sessions first,
-      // so that two of these for one user never deadlock.
-      const locked = await tx.$queryRaw<Array<{ id: string }>>`
-        SELECT "id" FROM "sessions"
-        WHERE "user_id" = ${userId}::uuid AND "revoked_at" IS NULL
-          AND "idle_expires_at" > ${now} AND "absolute_expires_at" > ${now}
-        ORDER BY "id" FOR UPDATE`;
-      const ids = locked.map((session) => session.id);
-      if (ids.length === 0) return 0;
-      const revoked = await tx.session.updateMany({
-        where: { id: { in: ids }, revokedAt: null },
-        data: { revokedAt: now, revokeReason: reason },
-      });
-      await tx.refreshToken.updateMany({ where: { sessionId: { in: ids }, revokedAt: null }, data: { revokedAt: now } });
-      await this.audit.record(tx, { ...audit, data: { ...audit.data, sessions: revoked.count } });
-      await notify(tx, CHANNEL.sessions, { userId } satisfies SessionNotice);
-      return revoked.count;
+      const revoked = await this.revokeLiveFamilies(tx, userId, reason, audit.at);
+      if (revoked > 0) await this.audit.record(tx, { ...audit, data: { ...audit.data, sessions: revoked } });
+      return revoked;
     });
+  }
+
+  /**
+   * A change of the account (`change`, run first with the transaction) and
+   * the end of the user's live families but `keepSessionId`, in one
+   * transaction with one audit event that counts the families: all of it
+   * commits or none.
+   */
+  revokeAllForUserWith<T>(
+    userId: string,
+    reason: string,
+    audit: AuditEntry,
+    keepSessionId: string | undefined,
+    change: (tx: Prisma.TransactionClient) => Promise<T>,
+  ): Promise<{ result: T; revoked: number }> {
+    return this.prisma.transaction(async (tx) => {
+      const result = await change(tx);
+      const revoked = await this.revokeLiveFamilies(tx, userId, reason, audit.at, keepSessionId);
+      await this.audit.record(tx, { ...audit, data: { ...audit.data, sessions: revoked } });
+      return { result, revoked };
+    });
+  }
+
+  private async revokeLiveFamilies(
+    tx: Prisma.TransactionClient,
+    userId: string,
+    reason: string,
+    now: Date,
+    keepSessionId?: string,
+  ): Promise<number> {
+    // Locked in id order, as every family-wide change locks sessions first,
+    // so that two of these for one user never deadlock.
+    const locked = await tx.$queryRaw<Array<{ id: string }>>`
+      SELECT "id" FROM "sessions"
+      WHERE "user_id" = ${userId}::uuid AND "revoked_at" IS NULL
+        AND "idle_expires_at" > ${now} AND "absolute_expires_at" > ${now}
+      ORDER BY "id" FOR UPDATE`;
+    const ids = locked.map((session) => session.id).filter((id) => id !== keepSessionId);
+    if (ids.length === 0) return 0;
+    const revoked = await tx.session.updateMany({
+      where: { id: { in: ids }, revokedAt: null },
+      data: { revokedAt: now, revokeReason: reason },
+    });
+    await tx.refreshToken.updateMany({ where: { sessionId: { in: ids }, revokedAt: null }, data: { revokedAt: now } });
+    await notify(tx, CHANNEL.sessions, { userId } satisfies SessionNotice);
+    return revoked.count;
   }
 
   /** Newest first, keyset-paginated on (created_at, id) so that deep pages cost the same as the first. */

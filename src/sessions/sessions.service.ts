@@ -5,7 +5,7 @@ import type { ClientInfo } from '../common/client-info.js';
 import { Clock } from '../common/clock.js';
 import { Random } from '../common/random.js';
 import { AppConfig } from '../config/app-config.js';
-import type { FamilyTokens, SessionOwner } from './family.js';
+import type { FamilyPrecondition, FamilyTokens, SessionOwner } from './family.js';
 import {
   deriveChildSecret,
   formatRefreshToken,
@@ -45,15 +45,20 @@ export class SessionsService {
     private readonly random: Random,
   ) {}
 
-  /** Opens a new family for a user whose credentials were checked; never continues one a client names. */
-  async start(owner: SessionOwner, client: ClientInfo): Promise<FamilyTokens> {
+  /**
+   * Opens a new family for a user whose credentials were checked, if
+   * `stillValid` (what was checked has not changed since) holds inside the
+   * transaction that opens it; null when it no longer does. Never continues
+   * one a client names.
+   */
+  async start(owner: SessionOwner, client: ClientInfo, stillValid: FamilyPrecondition): Promise<FamilyTokens | null> {
     const now = this.clock.now();
     const absoluteExpiresAt = new Date(now.getTime() + this.config.sessions.absoluteTtlSeconds * 1000);
     const idleExpiresAt = nextIdleExpiry(now, this.config.sessions.idleTtlSeconds, absoluteExpiresAt);
     const sessionId = this.random.uuid();
     const token = { id: this.random.uuid(), secret: this.random.bytes(SECRET_BYTES) };
 
-    await this.sessions.createSession(
+    const opened = await this.sessions.createSession(
       {
         id: sessionId,
         userId: owner.id,
@@ -73,7 +78,9 @@ export class SessionsService {
         ip: client.ip,
         userAgent: client.userAgent,
       },
+      stillValid,
     );
+    if (!opened) return null;
     this.logger.log({ msg: 'session started', event: AUDIT_EVENT.login, userId: owner.id, sessionId });
     return {
       owner,

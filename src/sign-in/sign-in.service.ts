@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
+import { AppConfig } from '../config/app-config.js';
 import type { ClientInfo } from '../common/client-info.js';
 import type { FamilyTokens } from '../sessions/family.js';
 import { SessionsService } from '../sessions/sessions.service.js';
@@ -19,19 +20,28 @@ export class SignInService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly accessTokens: AccessTokensService,
+    private readonly config: AppConfig,
   ) {}
 
   async login(email: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
-    let user;
+    let verified;
     try {
-      user = await this.users.verifyCredentials(email, password);
+      verified = await this.users.verifyCredentials(email, password);
     } catch (error) {
       if (error instanceof AppError && error.code === 'invalid_credentials') {
         this.logger.warn({ msg: 'login failed', event: 'login_failed', ip: client.ip });
       }
       throw error;
     }
-    return this.tokensFor(await this.sessions.start(user, client));
+    const { user, stillValid } = verified;
+    // After the password check: only the owner learns that the address is not verified yet.
+    if (this.config.account.loginRequiresVerifiedEmail && user.emailVerifiedAt === null) throw new AppError('email_not_verified');
+    const family = await this.sessions.start(user, client, stillValid);
+    if (!family) {
+      this.logger.warn({ msg: 'login lost to a password change or an account deletion', event: 'login_failed', userId: user.id, ip: client.ip });
+      throw new AppError('invalid_credentials');
+    }
+    return this.tokensFor(family);
   }
 
   async refresh(rawToken: string | undefined, client: ClientInfo): Promise<IssuedTokens> {
@@ -41,12 +51,13 @@ export class SignInService {
   private tokensFor(family: FamilyTokens): IssuedTokens {
     const { owner, session } = family;
     return {
-      user: { id: owner.id, email: owner.email, roles: owner.roles },
+      user: { id: owner.id, email: owner.email, roles: owner.roles, emailVerified: owner.emailVerifiedAt !== null },
       session,
       accessToken: this.accessTokens.issue({
         userId: owner.id,
         sessionId: session.id,
         roles: owner.roles,
+        emailVerified: owner.emailVerifiedAt !== null,
         sessionEndsAt: session.absoluteExpiresAt,
       }),
       refreshToken: family.refreshToken,

@@ -21,6 +21,8 @@ export interface AccessTokenClaims {
   exp: number;
   client_id: string;
   roles: string[];
+  /** The OpenID Connect claim: whether the user has opened a mailed verification link. */
+  email_verified: boolean;
 }
 
 export interface IssuedAccessToken {
@@ -48,7 +50,7 @@ export class AccessTokensService {
   ) {}
 
   /** `sessionEndsAt` caps the lifetime: no token outlives the absolute end of its session. */
-  issue(subject: { userId: string; sessionId: string; roles: string[]; sessionEndsAt: Date }): IssuedAccessToken {
+  issue(subject: { userId: string; sessionId: string; roles: string[]; emailVerified: boolean; sessionEndsAt: Date }): IssuedAccessToken {
     const { kid, privateKey } = this.keys.signingKey();
     const iat = Math.floor(this.clock.now().getTime() / 1000);
     const exp = Math.min(iat + this.config.tokens.accessTtlSeconds, Math.floor(subject.sessionEndsAt.getTime() / 1000));
@@ -62,6 +64,7 @@ export class AccessTokensService {
       exp,
       client_id: this.config.tokens.audience,
       roles: subject.roles,
+      email_verified: subject.emailVerified,
     };
     const token = this.jwt.sign(claims, {
       privateKey: privateKey as unknown as string,

@@ -4,4 +4,11 @@ export interface PublicUser {
   email: string;
   roles: string[];
   createdAt: Date;
+  /** Null until the user opened a mailed verification (or password-reset) link. */
+  emailVerifiedAt: Date | null;
+}
+
+/** What a deleted account's row holds until the purge removes it: no address, so the address can be registered again. */
+export function tombstoneEmail(userId: string): string {
+  return `deleted:${userId}`;
 }

@@ -3,8 +3,9 @@ import { PasswordHasher } from './password-hasher.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
+/** Accounts and passwords; the account room composes the repository's transactional changes with session revocation. */
 @Module({
   providers: [UsersRepository, UsersService, PasswordHasher],
-  exports: [UsersService],
+  exports: [UsersService, UsersRepository],
 })
 export class UsersModule {}

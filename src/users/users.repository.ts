@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { CHANNEL, notify, type SessionNotice } from '../database/notifications.js';
 import { type Prisma, PrismaService } from '../database/prisma.service.js';
-import type { PublicUser } from './user.js';
+import { tombstoneEmail, type PublicUser } from './user.js';
 
-const PUBLIC_FIELDS = { id: true, email: true, roles: true, createdAt: true } as const;
+const PUBLIC_FIELDS = { id: true, email: true, roles: true, createdAt: true, emailVerifiedAt: true } as const;
 
 interface RoleRow {
   id: string;
   email: string;
   roles: string[] | null;
   created_at: Date;
+  email_verified_at: Date | null;
 }
 
 export interface NewUser {
@@ -20,6 +21,11 @@ export interface NewUser {
   now: Date;
 }
 
+/**
+ * The users table. Methods that take `tx` run inside a transaction that
+ * another room composes (a password change commits with the revocation of
+ * the other sessions); deleted accounts are left alone by every change.
+ */
 @Injectable()
 export class UsersRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -48,12 +54,89 @@ export class UsersRepository {
     return this.prisma.user.findUnique({ where: { email }, select: { ...PUBLIC_FIELDS, passwordHash: true } });
   }
 
-  findById(id: string): Promise<PublicUser | null> {
-    return this.prisma.user.findUnique({ where: { id }, select: PUBLIC_FIELDS });
+  findCredentialsById(id: string): Promise<(PublicUser & { passwordHash: string }) | null> {
+    return this.prisma.user.findUnique({ where: { id, deletedAt: null }, select: { ...PUBLIC_FIELDS, passwordHash: true } });
   }
 
-  async updatePasswordHash(id: string, passwordHash: string, now: Date): Promise<void> {
-    await this.prisma.user.update({ where: { id }, data: { passwordHash, updatedAt: now } });
+  findByEmail(email: string): Promise<PublicUser | null> {
+    return this.prisma.user.findUnique({ where: { email, deletedAt: null }, select: PUBLIC_FIELDS });
+  }
+
+  /**
+   * Inside the transaction that opens a session: true if the account is live
+   * and `passwordHash` is still its hash, and then the row stays share-locked
+   * until that transaction ends, so that a password change or a deletion
+   * waits for the new session and revokes it with the others.
+   */
+  async holdIfUnchanged(tx: Prisma.TransactionClient, id: string, passwordHash: string): Promise<boolean> {
+    const rows = await tx.$queryRaw<unknown[]>`
+      SELECT 1 FROM "users" WHERE "id" = ${id}::uuid AND "password_hash" = ${passwordHash} AND "deleted_at" IS NULL
+      FOR SHARE`;
+    return rows.length === 1;
+  }
+
+  /**
+   * A compare-and-set on the hash that was checked: false when it changed
+   * meanwhile (a concurrent password change), so that neither a second
+   * change nor a login's re-hash of the old password can overwrite a new one.
+   */
+  async replacePasswordHash(
+    change: { id: string; expectedHash: string; passwordHash: string; now: Date },
+    tx: Prisma.TransactionClient = this.prisma,
+  ): Promise<boolean> {
+    const { count } = await tx.user.updateMany({
+      where: { id: change.id, passwordHash: change.expectedHash, deletedAt: null },
+      data: { passwordHash: change.passwordHash, updatedAt: change.now },
+    });
+    return count === 1;
+  }
+
+  /**
+   * Sets the hash whatever it was (a password reset: the mailed token is the
+   * proof), and marks the email verified, since the reset mail reached it.
+   * False when the account is gone.
+   */
+  async resetPasswordHash(tx: Prisma.TransactionClient, id: string, passwordHash: string, now: Date): Promise<boolean> {
+    const count = await tx.$executeRaw`
+      UPDATE "users" SET "password_hash" = ${passwordHash}, "updated_at" = ${now},
+                         "email_verified_at" = COALESCE("email_verified_at", ${now})
+      WHERE "id" = ${id}::uuid AND "deleted_at" IS NULL`;
+    return count === 1;
+  }
+
+  /** False when the account is gone; an email verified already keeps the time of its first verification. */
+  async markEmailVerified(tx: Prisma.TransactionClient, id: string, now: Date): Promise<boolean> {
+    const count = await tx.$executeRaw`
+      UPDATE "users" SET "email_verified_at" = COALESCE("email_verified_at", ${now}), "updated_at" = ${now}
+      WHERE "id" = ${id}::uuid AND "deleted_at" IS NULL`;
+    return count === 1;
+  }
+
+  /**
+   * "Delete my account", the part that cannot wait: the address, the password
+   * hash and the roles go at once (the address can be registered again). The
+   * row itself stays, marked deleted, until the purge removes it with its
+   * sessions (see docs/account-recovery.md). False when it was deleted already.
+   */
+  async markDeleted(tx: Prisma.TransactionClient, id: string, now: Date): Promise<boolean> {
+    const { count } = await tx.user.updateMany({
+      where: { id, deletedAt: null },
+      data: { email: tombstoneEmail(id), passwordHash: '', roles: [], emailVerifiedAt: null, deletedAt: now, updatedAt: now },
+    });
+    return count === 1;
+  }
+
+  /**
+   * Retention: deletes at most `batchSize` accounts deleted before `cutoff`,
+   * and with them (ON DELETE CASCADE) their sessions, refresh tokens and
+   * account tokens; returns how many.
+   */
+  deleteMarkedBefore(cutoff: Date, batchSize: number): Promise<number> {
+    return this.prisma.$executeRaw`
+      DELETE FROM "users" WHERE "id" IN (
+        SELECT "id" FROM "users" WHERE "deleted_at" < ${cutoff}
+        ORDER BY "id" LIMIT ${batchSize} FOR UPDATE SKIP LOCKED
+      )`;
   }
 
   /**
@@ -73,11 +156,11 @@ export class UsersRepository {
       ? await tx.$queryRaw<RoleRow[]>`
           UPDATE "users" SET "roles" = CASE WHEN ${role} = ANY("roles") THEN "roles" ELSE array_append("roles", ${role}) END,
                              "updated_at" = ${now}
-          WHERE "email" = ${email} RETURNING "id", "email", "roles", "created_at"`
+          WHERE "email" = ${email} RETURNING "id", "email", "roles", "created_at", "email_verified_at"`
       : await tx.$queryRaw<RoleRow[]>`
           UPDATE "users" SET "roles" = array_remove("roles", ${role}), "updated_at" = ${now}
-          WHERE "email" = ${email} RETURNING "id", "email", "roles", "created_at"`;
+          WHERE "email" = ${email} RETURNING "id", "email", "roles", "created_at", "email_verified_at"`;
     const row = rows[0];
-    return row ? { id: row.id, email: row.email, roles: row.roles ?? [], createdAt: row.created_at } : null;
+    return row ? { id: row.id, email: row.email, roles: row.roles ?? [], createdAt: row.created_at, emailVerifiedAt: row.email_verified_at } : null;
   }
 }

@@ -3,7 +3,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { MailJobs } from '../../src/mail/mail-jobs.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { Mailbox } from '../helpers/mailbox.js';
 import { PASSWORD, uniqueEmail } from '../helpers/users.js';
 
 /**
@@ -244,6 +246,36 @@ describeInBrowser('the demo SPA with 60-second access tokens', () => {
       }
     }));
 
+  test('a password changed in one browser: another browser signed in as the same user is logged out on its next call; this one stays', async () => {
+    const email = await register(apiOrigin);
+    const here = await browser.newContext();
+    const elsewhere = await browser.newContext();
+    try {
+      const page = await openDemo(here, apiOrigin);
+      await logIn(page, email);
+      const other = await openDemo(elsewhere, apiOrigin);
+      await logIn(other, email);
+
+      await page.fill('#current-password', PASSWORD);
+      await page.fill('#new-password', 'a brand new passphrase');
+      await page.click('#change-password');
+      await page.waitForFunction(() => document.getElementById('password-result')!.textContent !== '');
+      expect(await page.textContent('#password-result')).toBe('Password changed; 1 other session signed out.');
+
+      // Nothing tells the other browser until it calls: then its session is over.
+      expect(await statusOf(other)).toBe('logged-in');
+      expect(await callApi(other)).toBe('false');
+      await other.waitForSelector('#status[data-status="logged-out"][data-reason="revoked"]', { timeout: DEADLINE_MS });
+      expect(await callApi(page)).toBe('true');
+      expect(await statusOf(page)).toBe('logged-in');
+      const ended = await t.prisma.session.findMany({ where: { user: { email }, revokedAt: { not: null } } });
+      expect(ended.map((session) => session.revokeReason)).toEqual(['password_changed']);
+    } finally {
+      await here.close();
+      await elsewhere.close();
+    }
+  });
+
   test('four tabs call the API at the moment the access cookie lapses: all succeed, one rotation, session alive', () =>
     inNewContext(async (context) => {
       const email = await register(apiOrigin);
@@ -267,5 +299,66 @@ describeInBrowser('the demo SPA with 60-second access tokens', () => {
       const fresh = await t.prisma.session.findUniqueOrThrow({ where: { id: session.id } });
       expect(fresh.revokedAt).toBeNull();
       expect(await t.prisma.auditEvent.count({ where: { sessionId: session.id, type: 'refresh_token_reuse_detected' } })).toBe(0);
+    }));
+});
+
+/** The links the service mails open the demo (ACCOUNT_LINK_BASE_URL), which takes the token from the fragment. */
+describeInBrowser('the demo opens mailed links', () => {
+  let t: TestApp;
+  let apiOrigin: string;
+  let mailbox: Mailbox;
+  beforeAll(async () => {
+    mailbox = await Mailbox.start();
+    ({ t, apiOrigin } = await startApi({ SMTP_URL: mailbox.url, ACCOUNT_LINK_BASE_URL: `${demoOrigin}/` }));
+  });
+  afterAll(async () => {
+    await t?.close();
+    await mailbox?.close();
+  });
+
+  /**
+   * The link of `kind` in the newest mail to `email` that has one, with the
+   * demo's `?api=` added: the service mails `<ACCOUNT_LINK_BASE_URL>#<kind>=<token>`,
+   * and this API listens on a port chosen after its settings were read.
+   */
+  async function mailedLink(email: string, kind: 'reset-password' | 'verify-email'): Promise<string> {
+    await t.module.get(MailJobs).idle();
+    const token = mailbox.tokenFor(email, kind);
+    expect(mailbox.to(email).some((mail) => mail.text.includes(`${demoOrigin}/#${kind}=${token}`))).toBe(true);
+    return `${demoOrigin}/?api=${encodeURIComponent(apiOrigin)}#${kind}=${token}`;
+  }
+
+  test('forgot password, then the reset link: a new password, and the address bar keeps no token', () =>
+    inNewContext(async (context) => {
+      const email = await register(apiOrigin);
+      const page = await openDemo(context, apiOrigin);
+      await page.click('summary');
+      await page.fill('#forgot-email', email);
+      await page.click('#forgot-submit');
+      await page.waitForFunction(() => document.getElementById('forgot-result')!.textContent !== '');
+
+      await page.goto(await mailedLink(email, 'reset-password'));
+      await page.waitForSelector('#reset:not([hidden])');
+      expect(page.url()).not.toContain('#');
+      await page.fill('#reset-password', 'a brand new passphrase');
+      await page.click('#reset-submit');
+      await page.waitForFunction(() => (document.getElementById('link-result')!.textContent ?? '').includes('password is changed'));
+
+      await page.fill('#email', email);
+      await page.fill('#password', 'a brand new passphrase');
+      await page.click('#login');
+      await page.waitForSelector('#status[data-status="logged-in"]');
+    }));
+
+  test('the verification link of the registration mail: a signed-in page shows the address verified', () =>
+    inNewContext(async (context) => {
+      const email = await register(apiOrigin);
+      const page = await openDemo(context, apiOrigin);
+      await logIn(page, email);
+      expect(await page.textContent('#email-verified')).toBe('not verified yet');
+
+      await page.goto(await mailedLink(email, 'verify-email'));
+      await page.waitForFunction(() => document.getElementById('email-verified')!.textContent === 'verified');
+      expect(await page.textContent('#link-result')).toBe('Your email address is verified.');
     }));
 });

@@ -8,6 +8,7 @@ import { Random } from '../../src/common/random.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { PrismaService } from '../../src/database/prisma.service.js';
 import { GracefulShutdown } from '../../src/graceful-shutdown.js';
+import { MailJobs } from '../../src/mail/mail-jobs.js';
 import { configureApp, createHttpAdapter, NEST_APP_OPTIONS } from '../../src/http-app.js';
 import { testConfig } from './config.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -37,6 +38,8 @@ export interface TestOptions {
   database?: TestDatabase;
   /** Keep the system clock (browser tests, where the browser's clock is real too). */
   realClock?: boolean;
+  /** The mail queue to use instead of the service's own (a HeldMailJobs, to hold and count mail work). */
+  mailJobs?: MailJobs;
 }
 
 async function compile(options: TestOptions) {
@@ -46,6 +49,7 @@ async function compile(options: TestOptions) {
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot(config)] });
   if (!options.realClock) builder = builder.overrideProvider(Clock).useValue(clock);
   if (options.random) builder = builder.overrideProvider(Random).useValue(options.random);
+  if (options.mailJobs) builder = builder.overrideProvider(MailJobs).useValue(options.mailJobs);
   const module = await builder.compile();
   const logs: string[] = [];
   const sink = new Writable({

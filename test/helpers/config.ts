@@ -34,6 +34,8 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     RATE_LIMIT_LOGIN_PER_ACCOUNT_IP: '1000',
     RATE_LIMIT_REGISTER_PER_IP: '1000',
     RATE_LIMIT_REFRESH_PER_IP: '100000',
+    RATE_LIMIT_RECOVERY_PER_IP: '1000',
+    RATE_LIMIT_MAILS_PER_ACCOUNT: '1000',
     PURGE_INTERVAL_SECONDS: '0',
     SERVICE_CREDENTIALS: `${TEST_SERVICE_CLIENT.clientId}:introspect+revocations:${TEST_SERVICE_CLIENT.secret}`,
     ...overrides,

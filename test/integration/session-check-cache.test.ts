@@ -88,7 +88,7 @@ test('a check that races a revocation does not put the session back in the cache
 
 test('a positive answer read before a revocation and remembered after it is not kept', async () => {
   const issued = await loginOn(a);
-  const owner = { id: issued.user.id, email: issued.user.email, roles: [], createdAt: new Date() };
+  const owner = { id: issued.user.id, email: issued.user.email, roles: [], createdAt: new Date(), emailVerifiedAt: null };
   const stale = { userId: issued.user.id, idleExpiresAt: issued.session.idleExpiresAt, absoluteExpiresAt: issued.session.absoluteExpiresAt, user: owner };
   const cache = a.module.get(SessionCheckCache);
   cache.forgetSession(issued.session.id);

@@ -22,7 +22,7 @@ test('instances starting at once on one database create exactly one signing key 
       expect(stored.includes(plain.subarray(-32))).toBe(false);
 
       // A token issued by one instance verifies with the key another instance publishes.
-      const token = contexts[1]!.module.get(AccessTokensService).issue({ userId: crypto.randomUUID(), sessionId: crypto.randomUUID(), roles: [], sessionEndsAt: new Date(Date.now() + 3600_000) });
+      const token = contexts[1]!.module.get(AccessTokensService).issue({ userId: crypto.randomUUID(), sessionId: crypto.randomUUID(), roles: [], emailVerified: false, sessionEndsAt: new Date(Date.now() + 3600_000) });
       const jwk = contexts[2]!.module.get(SigningKeysService).jwks().keys[0]!;
       expect(createPublicKey({ key: jwk as never, format: 'jwk' }).asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
       const key = await contexts[2]!.module.get(AccessTokensService).verificationKeyFor(token.token);

@@ -53,7 +53,7 @@ test('a hash made with weaker parameters is upgraded at the next successful logi
   const upgraded = (await t.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash;
   expect(upgraded).not.toBe(weak);
   expect(upgraded).toMatch(/\$m=256,p=1,t=1\$/);
-  await expect(users.verifyCredentials(email, PASSWORD)).resolves.toMatchObject({ id: user.id });
+  await expect(users.verifyCredentials(email, PASSWORD)).resolves.toMatchObject({ user: { id: user.id } });
 });
 
 test('a wrong password changes nothing', async () => {

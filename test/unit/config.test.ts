@@ -10,7 +10,14 @@ const KEK = 'kek-0123456789-0123456789-0123456789-abcd';
 const DAY = 24 * 60 * 60;
 /** Production refuses predictable secrets such as PEPPER and KEK above. */
 const STRONG_SECRETS = { REFRESH_TOKEN_PEPPER: randomBytes(48).toString('base64'), KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64') };
-const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL: 'postgresql://u:p@db:5432/auth', AUTH_ISSUER: 'https://auth.example.com', ALLOWED_ORIGINS: 'https://app.example.com' };
+const PRODUCTION_MAIL = { SMTP_URL: 'smtp://mailer:secret@smtp.example.com:587', MAIL_FROM: 'Example <no-reply@example.com>', ACCOUNT_LINK_BASE_URL: 'https://app.example.com/account' };
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgresql://u:p@db:5432/auth',
+  AUTH_ISSUER: 'https://auth.example.com',
+  ALLOWED_ORIGINS: 'https://app.example.com',
+  ...PRODUCTION_MAIL,
+};
 
 const tempDirs: string[] = [];
 function freshDir(): string {
@@ -71,9 +78,9 @@ describe('loadConfig defaults', () => {
     expect(config.tokens.keyEncryptionSecret).toBe(KEK);
   });
 
-  test('with both secrets given, warns about nothing and writes no secrets file (the database module announces the embedded database)', () => {
+  test('with both secrets and SMTP_URL given, warns about nothing and writes no secrets file (the database module announces the embedded database)', () => {
     const dataDir = freshDir();
-    const { warnings } = loadConfig(env({ DATA_DIR: dataDir }));
+    const { warnings } = loadConfig(env({ DATA_DIR: dataDir, SMTP_URL: PRODUCTION_MAIL.SMTP_URL }));
     expect(warnings).toEqual([]);
     expect(() => statSync(join(dataDir, 'development-secrets.json'))).toThrow();
   });
@@ -196,6 +203,7 @@ describe('loadConfig refuses bad values, naming the variable', () => {
         DATABASE_URL: 'postgresql://u:p@db:5432/auth',
         AUTH_ISSUER: 'https://auth.example.com',
         ALLOWED_ORIGINS: 'https://app.example.com',
+        ...PRODUCTION_MAIL,
       }),
     );
     expect(config.env).toBe('production');
@@ -423,5 +431,49 @@ describe('hashing concurrency', () => {
 
   test('ARGON2_MAX_CONCURRENCY overrides it', () => {
     expect(loadConfig(env({ ARGON2_MAX_CONCURRENCY: '2' })).config.argon2.maxConcurrency).toBe(2);
+  });
+});
+
+describe('mail settings', () => {
+  test('production with mail on refuses to start without SMTP_URL, MAIL_FROM and ACCOUNT_LINK_BASE_URL, and never shows the SMTP URL', () => {
+    const error = configError(env({ ...PRODUCTION, ...STRONG_SECRETS, SMTP_URL: undefined, MAIL_FROM: undefined, ACCOUNT_LINK_BASE_URL: undefined }));
+    for (const variable of ['SMTP_URL', 'MAIL_FROM', 'ACCOUNT_LINK_BASE_URL']) expect(problemFor(error, variable)).toContain('required');
+
+    const badUrl = configError(env({ ...PRODUCTION, ...STRONG_SECRETS, SMTP_URL: 'http://mailer:hunter2@smtp.example.com' }));
+    expect(problemFor(badUrl, 'SMTP_URL')).toContain('smtp://');
+    expect(badUrl.message).not.toContain('hunter2');
+  });
+
+  test('production with MAIL_ENABLED=false needs no mail settings', () => {
+    const { config } = loadConfig(env({ ...PRODUCTION, ...STRONG_SECRETS, SMTP_URL: undefined, MAIL_FROM: undefined, ACCOUNT_LINK_BASE_URL: undefined, MAIL_ENABLED: 'false' }));
+    expect(config.mail.enabled).toBe(false);
+  });
+
+  test('production refuses an http:// link base: the link carries a credential', () => {
+    const error = configError(env({ ...PRODUCTION, ...STRONG_SECRETS, ACCOUNT_LINK_BASE_URL: 'http://app.example.com/' }));
+    expect(problemFor(error, 'ACCOUNT_LINK_BASE_URL')).toContain('https://');
+  });
+
+  test.each([
+    ['a fragment, where the token goes', 'https://app.example.com/#/account'],
+    ['another scheme', 'javascript:alert(1)'],
+    ['no URL at all', 'app.example.com'],
+  ])('ACCOUNT_LINK_BASE_URL with %s is refused', (_what, value) => {
+    expect(problemFor(configError(env({ ACCOUNT_LINK_BASE_URL: value })), 'ACCOUNT_LINK_BASE_URL')).toBeDefined();
+  });
+
+  test('a MAIL_FROM with a line break (header injection) is refused', () => {
+    expect(problemFor(configError(env({ MAIL_FROM: 'a@example.com\r\nBcc: victim@example.com' })), 'MAIL_FROM')).toContain('one line');
+  });
+
+  test('LOGIN_REQUIRES_VERIFIED_EMAIL without mail is refused: nobody could verify', () => {
+    expect(problemFor(configError(env({ LOGIN_REQUIRES_VERIFIED_EMAIL: 'true', MAIL_ENABLED: 'false' })), 'LOGIN_REQUIRES_VERIFIED_EMAIL')).toContain('MAIL_ENABLED');
+  });
+
+  test('outside production without SMTP_URL: the development defaults, and a warning that links go to the log', () => {
+    const { config, warnings } = loadConfig(env());
+    expect(config.mail).toEqual({ enabled: true, smtpUrl: undefined, from: 'auth-service <no-reply@localhost>', linkBaseUrl: 'http://localhost:5173/' });
+    expect(config.account).toEqual({ resetTtlSeconds: 1800, verificationTtlSeconds: 172800, loginRequiresVerifiedEmail: false });
+    expect(warnings.some((text) => text.includes('SMTP_URL') && text.includes('Development only'))).toBe(true);
   });
 });

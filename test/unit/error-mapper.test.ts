@@ -231,3 +231,11 @@ describe('mapError: the database unreachable or going away', () => {
     expect(mapError(new Error('connection string parsing failed')).status).toBe(500);
   });
 });
+
+test('docs/http-api.md names every code of the catalog', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const documented = readFileSync(join(import.meta.dirname, '../../docs/http-api.md'), 'utf8');
+  const missing = Object.keys(ERROR_CATALOG).filter((code) => !documented.includes(`\`${code}\``));
+  expect(missing).toEqual([]);
+});

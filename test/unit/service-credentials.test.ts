@@ -3,7 +3,14 @@ import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 import { ServiceClients } from '../../src/service-clients/service-clients.js';
 
 const STRONG = { REFRESH_TOKEN_PEPPER: randomBytes(48).toString('base64'), KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64') };
-const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL: 'postgresql://u:p@db:5432/auth', AUTH_ISSUER: 'https://auth.example.com', ALLOWED_ORIGINS: 'https://app.example.com', ...STRONG };
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgresql://u:p@db:5432/auth',
+  AUTH_ISSUER: 'https://auth.example.com',
+  ALLOWED_ORIGINS: 'https://app.example.com',
+  MAIL_ENABLED: 'false',
+  ...STRONG,
+};
 const SECRET_A = randomBytes(32).toString('hex');
 const SECRET_B = randomBytes(32).toString('base64url');
 

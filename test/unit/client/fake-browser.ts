@@ -8,7 +8,7 @@ import type { ChannelLike, ClientEnvironment, LockManagerLike, StorageLike } fro
  */
 
 export const BASE_URL = 'https://auth.example.test';
-export const USER: AuthUser = { id: '6f1c4c1e-0000-4000-8000-000000000001', email: 'ann@example.com', roles: [] };
+export const USER: AuthUser = { id: '6f1c4c1e-0000-4000-8000-000000000001', email: 'ann@example.com', roles: [], emailVerified: false };
 
 /** Lets every promise chain that waits for no timer run to its end. */
 export async function settle(): Promise<void> {
@@ -72,6 +72,7 @@ export interface RecordedRequest {
   path: string;
   headers: Headers;
   credentials: RequestInit['credentials'];
+  body: string | undefined;
 }
 
 /** Answers a route: `call` counts that route's earlier requests. */
@@ -112,6 +113,7 @@ export class FakeServer {
       path: new URL(url).pathname,
       headers: new Headers(init.headers),
       credentials: init.credentials,
+      body: typeof init.body === 'string' ? init.body : undefined,
     };
     this.requests.push(request);
     // A client that loops would otherwise keep the test busy for ever instead of failing it.
