@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { requestContext } from '@fastify/request-context';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger } from 'pino';
 import { serializeError } from './error-serializer.js';
 
@@ -26,6 +27,17 @@ const REDACTED_KEYS = [
   'set-cookie',
 ];
 
+/**
+ * Work a request queued to run after its answer (a mail): its lines name
+ * that request as `queuedBy`, not as `requestId`, which means "logged while
+ * serving it".
+ */
+const afterTheAnswer = new AsyncLocalStorage<true>();
+
+export function runAfterTheAnswer<T>(work: () => Promise<T>): Promise<T> {
+  return afterTheAnswer.run(true, work);
+}
+
 export function createRootLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -37,7 +49,8 @@ export function createRootLogger(level: string, destination?: pino.DestinationSt
       serializers: { err: serializeError },
       mixin: () => {
         const requestId = requestContext.get('requestId');
-        return requestId ? { requestId } : {};
+        if (!requestId) return {};
+        return afterTheAnswer.getStore() ? { queuedBy: requestId } : { requestId };
       },
       redact: {
         // Two levels deep: each wildcard level costs time on every line, and we log flat objects.

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { AsyncResource } from 'node:async_hooks';
 import PQueue from 'p-queue';
+import { runAfterTheAnswer } from '../common/logger.js';
 
 /** Jobs running at once: SMTP is waiting, not work, but a slow server should not collect hundreds of sockets. */
 const CONCURRENCY = 2;
@@ -26,14 +27,16 @@ export class MailJobs implements OnModuleDestroy {
       this.logger.warn({ msg: 'mail queue full: job dropped', event: 'mail_job_dropped', job: name });
       return false;
     }
-    // Bound to the caller's async context: its log lines carry the id of the request that asked for it.
-    const run = AsyncResource.bind(async () => {
-      try {
-        await job();
-      } catch (error) {
-        this.logger.error({ msg: 'mail job failed', event: 'mail_job_failed', job: name, err: error });
-      }
-    });
+    // Bound to the caller's async context: its log lines name the request that asked for it (`queuedBy`).
+    const run = AsyncResource.bind(() =>
+      runAfterTheAnswer(async () => {
+        try {
+          await job();
+        } catch (error) {
+          this.logger.error({ msg: 'mail job failed', event: 'mail_job_failed', job: name, err: error });
+        }
+      }),
+    );
     void this.queue.add(run);
     return true;
   }

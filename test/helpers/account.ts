@@ -1,3 +1,4 @@
+import { basicAuthorization, TEST_SERVICE_CLIENT } from './config.js';
 import type { TestApp } from './app.js';
 import { HttpClient } from './http-client.js';
 import { PASSWORD } from './users.js';
@@ -12,7 +13,7 @@ export async function loginAgain(t: TestApp, email: string, password = PASSWORD)
 
 /** The session ids that other services read from the revocation feed right now. */
 export async function revokedInFeed(t: TestApp): Promise<string[]> {
-  const reply = await new HttpClient(t.baseUrl).get('/.well-known/revoked-sessions');
+  const reply = await new HttpClient(t.baseUrl).get('/.well-known/revoked-sessions', { headers: { authorization: basicAuthorization(TEST_SERVICE_CLIENT) } });
   return reply.body.revoked.map((entry: { sid: string }) => entry.sid);
 }
 
