@@ -10,6 +10,7 @@ import { UsersModule } from '../users/users.module.js';
 import { AccessTokenGuard } from './access-token.guard.js';
 import { AccessTokenStrategy } from './access-token.strategy.js';
 import { AuthController } from './auth.controller.js';
+import { BearerCredentials } from './bearer-credentials.js';
 import { AuthCookies } from './cookies.js';
 import { RateLimits } from './rate-limits.js';
 import { RouteGuard } from './route.guard.js';
@@ -24,6 +25,7 @@ import { WellKnownController } from './well-known.controller.js';
     AuthCookies,
     AccessTokenStrategy,
     AccessTokenGuard,
+    BearerCredentials,
     CsrfCheck,
     RateLimits,
     RoutePolicies,

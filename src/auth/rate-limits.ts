@@ -4,6 +4,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../common/app-error.js';
 import type { RateLimitBucket } from '../common/route-policy.js';
 import { AppConfig } from '../config/app-config.js';
+import { Metrics } from '../metrics/metrics.js';
 import { readEmail } from '../users/email.js';
 import { parseClientIp } from './principal.js';
 
@@ -19,7 +20,10 @@ import { parseClientIp } from './principal.js';
 export class RateLimits {
   private readonly limiters: Record<RateLimitBucket, RateLimiterMemory>;
 
-  constructor(config: AppConfig) {
+  constructor(
+    config: AppConfig,
+    private readonly metrics: Metrics,
+  ) {
     const { windowSeconds: duration, loginPerIp, loginPerAccountIp, loginPerAccount, registerPerIp, refreshPerIp } = config.rateLimits;
     this.limiters = {
       'login-ip': new RateLimiterMemory({ keyPrefix: 'login-ip', points: loginPerIp, duration }),
@@ -43,6 +47,7 @@ export class RateLimits {
         await this.limiters[bucket].consume(key);
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        if (bucket.startsWith('login-')) this.metrics.login('rate_limited');
         throw new AppError('rate_limited', { retryAfterSeconds: rejection.msBeforeNext / 1000 });
       }
     }

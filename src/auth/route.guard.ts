@@ -4,12 +4,14 @@ import { AppError } from '../common/app-error.js';
 import { CsrfCheck } from '../common/csrf-check.js';
 import { RoutePolicies } from '../common/route-policy.js';
 import { AccessTokenGuard } from './access-token.guard.js';
+import { BearerCredentials } from './bearer-credentials.js';
 import type { Principal } from './principal.js';
 import { RateLimits } from './rate-limits.js';
 
 /**
  * The one global guard: reads the route's policy (common/route-policy.ts)
- * and applies it in this order: CSRF, rate limits, access token, roles.
+ * and applies it in this order: a machine's bearer credential, CSRF, rate
+ * limits, access token, roles.
  * Deny by default: a route with no policy needs a valid access token.
  */
 @Injectable()
@@ -19,11 +21,13 @@ export class RouteGuard implements CanActivate {
     private readonly csrf: CsrfCheck,
     private readonly rateLimits: RateLimits,
     private readonly accessToken: AccessTokenGuard,
+    private readonly credentials: BearerCredentials,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const policy = this.policies.of(context);
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
+    if (policy.bearerCredential) this.credentials.verify(request, policy.bearerCredential);
     this.csrf.verify(request, policy);
     if (policy.rateLimits.length > 0) await this.rateLimits.consume(request, policy.rateLimits);
     if (policy.accessToken !== 'none') await this.accessToken.authenticate(context, policy.accessToken === 'optional');

@@ -1,4 +1,4 @@
-import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { applyDecorators, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 
 /**
@@ -8,6 +8,9 @@ import { Reflector } from '@nestjs/core';
  */
 export type RateLimitBucket = 'login-ip' | 'login-account-ip' | 'login-account' | 'register-ip' | 'refresh-ip';
 
+/** A credential from configuration that a machine presents as `Authorization: Bearer …` (not a user's token). */
+export type BearerCredentialName = 'metrics';
+
 export interface RoutePolicy {
   /** `required` (the default), `optional` (read a valid token if there is one) or `none` (public). */
   accessToken: 'required' | 'optional' | 'none';
@@ -16,12 +19,15 @@ export interface RoutePolicy {
   /** The caller needs every one of these roles. */
   roles: readonly string[];
   rateLimits: readonly RateLimitBucket[];
+  /** The caller must present this configured credential; the route is off (404) while it is not configured. */
+  bearerCredential: BearerCredentialName | undefined;
 }
 
 const ACCESS_TOKEN = 'route:accessToken';
 const REFRESH_COOKIE = 'route:usesRefreshCookie';
 const ROLES = 'route:roles';
 const RATE_LIMITS = 'route:rateLimits';
+const BEARER_CREDENTIAL = 'route:bearerCredential';
 
 /** Opts a route out of the access-token requirement. */
 export const Public = () => SetMetadata(ACCESS_TOKEN, 'none');
@@ -38,6 +44,22 @@ export const Roles = (...roles: string[]) => SetMetadata(ROLES, roles);
 /** Counts the request against each named bucket; the limits come from configuration. */
 export const RateLimit = (...buckets: RateLimitBucket[]) => SetMetadata(RATE_LIMITS, buckets);
 
+/** For machines, not users: no access token, but the named credential from configuration (e.g. Prometheus scraping /metrics). */
+export const BearerCredential = (name: BearerCredentialName) =>
+  applyDecorators(SetMetadata(ACCESS_TOKEN, 'none'), SetMetadata(BEARER_CREDENTIAL, name));
+
+/** A handler's policy from its decorators and its controller's: what the route guard enforces and the OpenAPI document describes. */
+export function readRoutePolicy(reflector: Reflector, handler: Function, controller: Function): RoutePolicy {
+  const targets = [handler, controller];
+  return {
+    accessToken: reflector.getAllAndOverride<RoutePolicy['accessToken']>(ACCESS_TOKEN, targets) ?? 'required',
+    usesRefreshCookie: reflector.getAllAndOverride<boolean>(REFRESH_COOKIE, targets) ?? false,
+    roles: reflector.getAllAndOverride<string[]>(ROLES, targets) ?? [],
+    rateLimits: reflector.getAllAndOverride<RateLimitBucket[]>(RATE_LIMITS, targets) ?? [],
+    bearerCredential: reflector.getAllAndOverride<BearerCredentialName>(BEARER_CREDENTIAL, targets),
+  };
+}
+
 /** Route metadata never changes after startup, so each handler's policy is read once. */
 @Injectable()
 export class RoutePolicies {
@@ -49,13 +71,7 @@ export class RoutePolicies {
     const handler = context.getHandler();
     let policy = this.byHandler.get(handler);
     if (!policy) {
-      const targets = [handler, context.getClass()];
-      policy = {
-        accessToken: this.reflector.getAllAndOverride<RoutePolicy['accessToken']>(ACCESS_TOKEN, targets) ?? 'required',
-        usesRefreshCookie: this.reflector.getAllAndOverride<boolean>(REFRESH_COOKIE, targets) ?? false,
-        roles: this.reflector.getAllAndOverride<string[]>(ROLES, targets) ?? [],
-        rateLimits: this.reflector.getAllAndOverride<RateLimitBucket[]>(RATE_LIMITS, targets) ?? [],
-      };
+      policy = readRoutePolicy(this.reflector, handler, context.getClass());
       this.byHandler.set(handler, policy);
     }
     return policy;

@@ -158,6 +158,37 @@ export const settingsShape = {
   }),
   PURGE_BATCH_SIZE: documented(integer(1, 100000).default(1000), { doc: 'rows per delete statement' }),
 
+  AUDIT_REFRESHES: documented(boolean.default(true), {
+    doc: 'write a `session_refreshed` event for every rotation and a `refresh_replayed` event for every grace-window replay (one row per refresh: see docs/operations.md for the volume)',
+  }),
+
+  METRICS_TOKEN: documented(secret.optional(), {
+    doc: '≥ 32 characters; `GET /metrics` answers only `Authorization: Bearer <this>` (compared in constant time). Unset: `/metrics` is off (404)',
+    defaultDoc: 'unset (metrics off)',
+    secret: true,
+  }),
+  METRICS_ACTIVE_SESSIONS_INTERVAL_SECONDS: documented(integer(0, 3600).default(60), {
+    doc: 'how often the `auth_active_sessions` gauge is recounted in the database while metrics are on (`0`: never)',
+  }),
+  DOCS_ENABLED: documented(boolean.optional(), {
+    doc: 'serve the OpenAPI UI at `/docs` and the document at `/docs/openapi.json`',
+    defaultDoc: '`true` outside production, `false` in production',
+  }),
+  ADMIN_CONSOLE_ENABLED: documented(boolean.optional(), {
+    doc: 'serve the admin console (a page for ops, using the `/admin` API) at `ADMIN_CONSOLE_PATH`',
+    defaultDoc: '`true` outside production, `false` in production',
+  }),
+  ADMIN_CONSOLE_PATH: documented(
+    z
+      .string()
+      .regex(/^\/[a-z0-9][a-z0-9-]{0,62}$/, { message: 'must be one path segment such as /console' })
+      .refine((path) => !['/auth', '/admin', '/health', '/metrics', '/docs', '/.well-known'].includes(path), {
+        message: 'must not be a path the API uses',
+      })
+      .default('/console'),
+    { doc: 'where the admin console is served' },
+  ),
+
   REFRESH_TOKEN_PEPPER: documented(secret.optional(), {
     doc: '≥ 32 characters (in production no placeholder or predictable value: `openssl rand -base64 48`); key of the child-secret HMAC. Changing it makes every grace-window replay fail (sessions survive)',
     defaultDoc: 'none in production',
@@ -208,7 +239,7 @@ export const envSchema = z.object(settingsShape).superRefine((env, ctx) => {
       if (!env[name]) fail(name, 'is required when NODE_ENV=production');
     }
     if (!env.COOKIE_SECURE) fail('COOKIE_SECURE', 'must be true when NODE_ENV=production');
-    for (const name of ['REFRESH_TOKEN_PEPPER', 'KEY_ENCRYPTION_SECRET'] as const) {
+    for (const name of ['REFRESH_TOKEN_PEPPER', 'KEY_ENCRYPTION_SECRET', 'METRICS_TOKEN'] as const) {
       const weakness = secretWeakness(env[name]);
       if (weakness) fail(name, `${weakness}; generate one with \`openssl rand -base64 48\``);
     }

@@ -2,6 +2,7 @@ import { Global, Injectable, Module, type OnApplicationShutdown } from '@nestjs/
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseConnection, openDatabase } from './database-connection.js';
 import { DatabaseHealth } from './database-health.js';
+import { PoolMetrics } from './pool-metrics.js';
 import { PrismaService } from './prisma.service.js';
 import { SqlPool } from './sql-pool.js';
 
@@ -27,6 +28,7 @@ class DatabaseShutdown implements OnApplicationShutdown {
     PrismaService,
     DatabaseHealth,
     DatabaseShutdown,
+    PoolMetrics,
   ],
   exports: [PrismaService, SqlPool, DatabaseConnection, DatabaseHealth],
 })

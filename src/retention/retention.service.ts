@@ -1,7 +1,9 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AuditReader } from '../audit/audit.reader.js';
 import { AuditWriter } from '../audit/audit.writer.js';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
+import { Metrics } from '../metrics/metrics.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 
 export interface PurgeResult {
@@ -25,8 +27,10 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly audit: AuditWriter,
+    private readonly auditReader: AuditReader,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -40,6 +44,24 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
     clearInterval(this.timer);
   }
 
+  /** What a pass would delete now: for a progress bar (rows may change before the pass runs). */
+  async backlog(): Promise<{ sessions: number; auditEvents: number }> {
+    const { sessionCutoff, auditCutoff } = this.cutoffs(this.clock.now().getTime());
+    const [sessions, auditEvents] = await Promise.all([
+      this.sessions.countEnded(sessionCutoff),
+      auditCutoff ? this.auditReader.countOlderThan(auditCutoff) : 0,
+    ]);
+    return { sessions, auditEvents };
+  }
+
+  private cutoffs(now: number): { sessionCutoff: Date; auditCutoff: Date | undefined } {
+    const { retentionDays, auditRetentionDays } = this.config.purge;
+    return {
+      sessionCutoff: new Date(now - retentionDays * DAY_MS),
+      auditCutoff: auditRetentionDays === 0 ? undefined : new Date(now - auditRetentionDays * DAY_MS),
+    };
+  }
+
   /** One full pass; a pass already under way is joined rather than doubled. */
   run(onProgress: PurgeProgress = () => {}): Promise<PurgeResult> {
     this.running ??= this.pass(onProgress).finally(() => {
@@ -50,7 +72,8 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async pass(onProgress: PurgeProgress): Promise<PurgeResult> {
     const now = this.clock.now().getTime();
-    const { retentionDays, auditRetentionDays, batchSize } = this.config.purge;
+    const { batchSize } = this.config.purge;
+    const { sessionCutoff, auditCutoff } = this.cutoffs(now);
     let batches = 0;
 
     const drain = async (table: 'sessions' | 'audit_events', deleteBatch: () => Promise<number>) => {
@@ -64,12 +87,12 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
       }
     };
 
-    const sessionCutoff = new Date(now - retentionDays * DAY_MS);
-    const sessionsDeleted = await drain('sessions', () => this.sessions.deleteEnded(sessionCutoff, batchSize));
-    const auditEventsDeleted =
-      auditRetentionDays === 0
-        ? 0
-        : await drain('audit_events', () => this.audit.deleteOlderThan(new Date(now - auditRetentionDays * DAY_MS), batchSize));
+    const sessionsDeleted = await drain('sessions', async () => {
+      const deleted = await this.sessions.deleteEnded(sessionCutoff, batchSize);
+      this.metrics.sessionsEnded('expiry_purge', deleted);
+      return deleted;
+    });
+    const auditEventsDeleted = auditCutoff ? await drain('audit_events', () => this.audit.deleteOlderThan(auditCutoff, batchSize)) : 0;
 
     const result = { sessionsDeleted, auditEventsDeleted, batches, durationMs: this.clock.now().getTime() - now };
     this.logger.log({ msg: 'purge finished', event: 'purge_completed', ...result });

@@ -1,10 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 import type { ClientInfo } from '../common/client-info.js';
+import { Metrics } from '../metrics/metrics.js';
 import type { FamilyTokens } from '../sessions/family.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import { UsersService } from '../users/users.service.js';
+import { FailedLoginAudit } from './failed-login-audit.js';
 import type { IssuedTokens } from './issued-tokens.js';
 
 /**
@@ -19,6 +21,8 @@ export class SignInService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly accessTokens: AccessTokensService,
+    private readonly failures: FailedLoginAudit,
+    private readonly metrics: Metrics,
   ) {}
 
   async login(email: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
@@ -27,11 +31,20 @@ export class SignInService {
       user = await this.users.verifyCredentials(email, password);
     } catch (error) {
       if (error instanceof AppError && error.code === 'invalid_credentials') {
+        this.metrics.login('invalid_credentials');
         this.logger.warn({ msg: 'login failed', event: 'login_failed', ip: client.ip });
+        // The answer stays 401 whatever happens to the event: an audit failure must not tell a guesser anything.
+        await this.failures.record(email, client).catch((auditError: unknown) =>
+          this.logger.error({ msg: 'could not write the login_failed audit event', err: auditError }),
+        );
+      } else if (error instanceof AppError && error.code === 'service_busy') {
+        this.metrics.login('queue_full');
       }
       throw error;
     }
-    return this.tokensFor(await this.sessions.start(user, client));
+    const tokens = this.tokensFor(await this.sessions.start(user, client));
+    this.metrics.login('success');
+    return tokens;
   }
 
   async refresh(rawToken: string | undefined, client: ClientInfo): Promise<IssuedTokens> {

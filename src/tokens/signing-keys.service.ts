@@ -7,6 +7,7 @@ import { AppError } from '../common/app-error.js';
 import type { Actor } from '../common/client-info.js';
 import { Clock } from '../common/clock.js';
 import { Random } from '../common/random.js';
+import { Metrics } from '../metrics/metrics.js';
 import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js';
 import { type KeyChangeAudit, SigningKeysRepository } from './signing-keys.repository.js';
 
@@ -26,6 +27,8 @@ interface PublishedKey {
 
 interface KeyCache {
   signing: ActiveSigningKey;
+  /** When the signing key became current: its age is a metric. */
+  signingSince: Date;
   published: Map<string, PublishedKey>;
 }
 
@@ -41,7 +44,8 @@ const RELOAD_INTERVAL_MS = 60_000;
 const UNKNOWN_KID_RELOAD_MS = 5_000;
 
 function keyAudit(type: AuditEventType, actor: Actor, data: KeyChangeAudit['data']): KeyChangeAudit {
-  return { type, actor: actor.id, userId: null, sessionId: null, ip: actor.client.ip, userAgent: actor.client.userAgent, data };
+  const { ip, userAgent, origin } = actor.client;
+  return { type, actor: actor.id, origin, userId: null, sessionId: null, ip, userAgent, data };
 }
 
 /**
@@ -63,7 +67,10 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly random: Random,
-  ) {}
+    metrics: Metrics,
+  ) {
+    metrics.sampleSigningKeyAge(() => this.cache && (this.clock.now().getTime() - this.cache.signingSince.getTime()) / 1000);
+  }
 
   async onModuleInit(): Promise<void> {
     const created = await this.keys.ensureCurrent(this.clock.now(), () => this.generate());
@@ -188,7 +195,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       format: 'der',
       type: 'pkcs8',
     });
-    this.cache = { signing: { kid: current.kid, privateKey }, published };
+    this.cache = { signing: { kid: current.kid, privateKey }, signingSince: current.activatedAt ?? current.createdAt, published };
     this.loadedAt = this.clock.now().getTime();
   }
 
