@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { boolean, cookieName, integer, MAX_PROXY_HOPS, originList, secret, secretWeakness, trustProxy } from './setting-types.js';
+import { operationsSettings } from './operations.settings.js';
+import { boolean, cookieName, documented, integer, MAX_PROXY_HOPS, originList, secret, secretWeakness, type SettingDoc, trustProxy } from './setting-types.js';
+
+export type { SettingDoc } from './setting-types.js';
 
 /**
  * Every setting the service reads, by its environment variable name, with
@@ -11,16 +14,6 @@ import { boolean, cookieName, integer, MAX_PROXY_HOPS, originList, secret, secre
  */
 
 export const OWASP_ARGON2 = { memoryKiB: 19456, timeCost: 2, parallelism: 1 } as const;
-
-export interface SettingDoc {
-  doc: string;
-  /** For defaults that are computed, or absent: what the table says instead of the value. */
-  defaultDoc?: string;
-  /** Never echoed in error messages. */
-  secret?: boolean;
-}
-
-const documented = <T extends z.ZodType>(schema: T, doc: SettingDoc): T => schema.meta({ ...doc });
 
 const DAY = 24 * 60 * 60;
 
@@ -158,36 +151,7 @@ export const settingsShape = {
   }),
   PURGE_BATCH_SIZE: documented(integer(1, 100000).default(1000), { doc: 'rows per delete statement' }),
 
-  AUDIT_REFRESHES: documented(boolean.default(true), {
-    doc: 'write a `session_refreshed` event for every rotation and a `refresh_replayed` event for every grace-window replay (one row per refresh: see docs/operations.md for the volume)',
-  }),
-
-  METRICS_TOKEN: documented(secret.optional(), {
-    doc: '≥ 32 characters; `GET /metrics` answers only `Authorization: Bearer <this>` (compared in constant time). Unset: `/metrics` is off (404)',
-    defaultDoc: 'unset (metrics off)',
-    secret: true,
-  }),
-  METRICS_ACTIVE_SESSIONS_INTERVAL_SECONDS: documented(integer(0, 3600).default(60), {
-    doc: 'how often the `auth_active_sessions` gauge is recounted in the database while metrics are on (`0`: never)',
-  }),
-  DOCS_ENABLED: documented(boolean.optional(), {
-    doc: 'serve the OpenAPI UI at `/docs` and the document at `/docs/openapi.json`',
-    defaultDoc: '`true` outside production, `false` in production',
-  }),
-  ADMIN_CONSOLE_ENABLED: documented(boolean.optional(), {
-    doc: 'serve the admin console (a page for ops, using the `/admin` API) at `ADMIN_CONSOLE_PATH`',
-    defaultDoc: '`true` outside production, `false` in production',
-  }),
-  ADMIN_CONSOLE_PATH: documented(
-    z
-      .string()
-      .regex(/^\/[a-z0-9][a-z0-9-]{0,62}$/, { message: 'must be one path segment such as /console' })
-      .refine((path) => !['/auth', '/admin', '/health', '/metrics', '/docs', '/.well-known'].includes(path), {
-        message: 'must not be a path the API uses',
-      })
-      .default('/console'),
-    { doc: 'where the admin console is served' },
-  ),
+  ...operationsSettings,
 
   REFRESH_TOKEN_PEPPER: documented(secret.optional(), {
     doc: '≥ 32 characters (in production no placeholder or predictable value: `openssl rand -base64 48`); key of the child-secret HMAC. Changing it makes every grace-window replay fail (sessions survive)',

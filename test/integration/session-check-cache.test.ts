@@ -6,14 +6,14 @@ import { SignInService } from '../../src/sign-in/sign-in.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestContext, type TestContext } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { PASSWORD, uniqueEmail } from '../helpers/users.js';
+import { PASSWORD, uniqueEmail, TEST_CLIENT } from '../helpers/users.js';
 
 // Two instances on one database, as in a deployment behind a load balancer.
 // (Services, not HTTP: passport keeps one strategy per name per process.)
 let database: TestDatabase;
 let a: TestContext;
 let b: TestContext;
-const client = { ip: null, userAgent: null };
+const client = TEST_CLIENT;
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -28,7 +28,7 @@ afterAll(async () => {
 
 async function loginOn(context: TestContext) {
   const email = uniqueEmail();
-  await context.module.get(UsersService).register(email, PASSWORD);
+  await context.module.get(UsersService).register(email, PASSWORD, TEST_CLIENT);
   return context.module.get(SignInService).login(email, PASSWORD, client);
 }
 
