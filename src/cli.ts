@@ -1,8 +1,7 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { AppModule } from './app.module.js';
 import type { CommandContext, Operator, Services } from './cli/command-context.js';
 import { EXIT } from './cli/exit-codes.js';
 import { forwardToService } from './cli/forward-to-service.js';
@@ -33,12 +32,14 @@ const NEEDS_NO_SERVICE = (argv: string[]) => argv.length === 0 || argv.some((arg
  */
 async function main(argv: string[], io: OperatorIo): Promise<number> {
   const operator: Operator = { defaultActor: osUser(), host: hostname() };
-  let app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>> | undefined;
+  let app: INestApplicationContext | undefined;
   const local: CommandContext = {
     io,
     operator,
     async services(): Promise<Services> {
       const { config } = loadConfig();
+      // Loaded on first use: help and usage errors answer without the whole service.
+      const [{ NestFactory }, { AppModule }] = await Promise.all([import('@nestjs/core'), import('./app.module.js')]);
       app ??= await NestFactory.createApplicationContext(AppModule.forRoot(config), {
         // Let startup errors reach runCli, which says them in one line.
         abortOnError: false,

@@ -43,8 +43,8 @@ export async function runCli(argv: string[], context: CommandContext): Promise<n
     return EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version are not failures; commander has already said what was wrong.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      // Help (asked for, or shown for a bare command) is not a failure; otherwise commander has said what was wrong.
+      return error.exitCode === 0 || error.code === 'commander.help' ? EXIT.ok : EXIT.usage;
     }
     const code = error instanceof AppError ? error.code : undefined;
     const message = error instanceof ConfigError || error instanceof AppError ? error.message : `failed: ${(error as Error).message}`;
