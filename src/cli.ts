@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
+import { pino } from 'pino';
 import type { CommandContext, Operator, Services } from './cli/command-context.js';
 import { EXIT } from './cli/exit-codes.js';
 import { forwardToService } from './cli/forward-to-service.js';
@@ -43,7 +44,8 @@ async function main(argv: string[], io: OperatorIo): Promise<number> {
       app ??= await NestFactory.createApplicationContext(AppModule.forRoot(config), {
         // Let startup errors reach runCli, which says them in one line.
         abortOnError: false,
-        logger: new PinoNestLogger(createRootLogger(config.log.level === 'info' ? 'warn' : config.log.level)),
+        // Logs on stderr: stdout carries the results (JSON with --json).
+        logger: new PinoNestLogger(createRootLogger(config.log.level === 'info' ? 'warn' : config.log.level, pino.destination(2))),
       });
       return app;
     },
