@@ -1,4 +1,3 @@
-import type { INestApplicationContext } from '@nestjs/common';
 import { AppError } from '../common/app-error.js';
 import type { Actor } from '../common/client-info.js';
 import { canonicalUuid } from '../common/uuid.js';
@@ -7,7 +6,9 @@ import { UsersService } from '../users/users.service.js';
 import type { OperatorIo } from './operator-io.js';
 
 /** The service's providers, by class: the CLI's own application context, or the running service's. */
-export type Services = Pick<INestApplicationContext, 'get'>;
+export interface Services {
+  get<T>(type: abstract new (...args: never[]) => T): T;
+}
 
 /** Who runs the CLI and where: the default actor and the host named in audit events. */
 export interface Operator {

@@ -48,7 +48,11 @@ function promptHidden(prompt: string): Promise<string> {
 
 export function terminalIo(): OperatorIo {
   const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort());
+  process.once('SIGINT', () => {
+    // `audit tail --follow` stops at once; anything else gets a moment to finish its statement, then the process ends.
+    controller.abort();
+    setTimeout(() => process.exit(130), 1000).unref();
+  });
   let barShown = false;
   return {
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),

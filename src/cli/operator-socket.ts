@@ -4,7 +4,7 @@ import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Operator } from './command-context.js';
+import type { Operator, Services } from './command-context.js';
 import type { OperatorIo } from './operator-io.js';
 import { runCli } from './program.js';
 
@@ -100,9 +100,9 @@ export class OperatorSocket implements OnApplicationShutdown {
         },
         signal: closed.signal,
       };
-      const services = { get: <T>(type: new (...args: never[]) => T) => this.moduleRef.get(type, { strict: false }) };
+      const services: Services = { get: (type) => this.moduleRef.get(type, { strict: false }) };
       this.logger.log({ msg: 'running a CLI command for the operator', command: run.argv.filter((arg) => !arg.startsWith('-')).slice(0, 2).join(' '), actor: run.operator.defaultActor });
-      send(socket, { type: 'exit', code: await runCli(run.argv, { io, services: async () => services as never, operator: run.operator }) });
+      send(socket, { type: 'exit', code: await runCli(run.argv, { io, services: async () => services, operator: run.operator }) });
     } catch (error) {
       this.logger.warn({ msg: 'an operator socket conversation failed', err: error });
     } finally {

@@ -124,6 +124,18 @@ describeInBrowser('the admin console', () => {
     expect(violations).toEqual([]);
   });
 
+  test('/docs renders the OpenAPI UI under its own CSP, without a violation', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const violations: string[] = [];
+    page.on('console', (message) => message.text().includes('Content Security Policy') && violations.push(message.text()));
+    await page.goto(`${origin}/docs`);
+    await page.waitForSelector('.swagger-ui .opblock', { timeout: DEADLINE_MS });
+    expect(await page.locator('.swagger-ui .opblock').count()).toBeGreaterThanOrEqual(20);
+    expect(violations).toEqual([]);
+    await context.close();
+  });
+
   test('a user without the admin role is refused: the console shows the refusal and the API answers 403', async () => {
     const userEmail = await register();
     const violations: string[] = [];

@@ -49,3 +49,10 @@ test('error codes are named in the catalog only: no service builds an error from
   const offending = files.filter((file) => /new AppError\(\d/.test(readFileSync(file, 'utf8'))).map((file) => relative(SRC, file));
   expect(offending).toEqual([]);
 });
+
+test('domain rooms count through the Metrics provider only, never the metrics room\'s HTTP parts', () => {
+  const offending = files
+    .filter((file) => DOMAIN_ROOMS.includes(room(file)))
+    .flatMap((file) => importsOf(file).filter((source) => /^\.\.\/metrics\//.test(source) && source !== '../metrics/metrics.js').map((source) => `${relative(SRC, file)} -> ${source}`));
+  expect(offending).toEqual([]);
+});
