@@ -91,6 +91,25 @@ describe('the CLI against PostgreSQL (DATABASE_URL)', () => {
     }
   }, SLOW);
 
+  test('audit tail --follow prints events committed after it started, one JSON line each, until interrupted', async () => {
+    if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` (npm test does)');
+    const child = spawn(process.execPath, [CLI, 'audit', 'tail', '--follow', '--json', '--limit', '1', '--interval', '0.2', '--type', 'user_role_granted'], {
+      env: { PATH: process.env.PATH, NODE_ENV: 'test', ...PROCESS_SECRETS, ...env },
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const email = `follow.${Date.now()}@example.test`;
+    expect((await cli(['users', 'create-admin', email, '--password-stdin'], env, `${PASSWORD}\n`)).code).toBe(0);
+    expect((await cli(['users', 'grant-role', email, 'support', '--actor', 'carol'], env)).code).toBe(0);
+    const deadline = Date.now() + 60_000;
+    while (!stdout.includes('"carol"') && Date.now() < deadline) await new Promise((done) => setTimeout(done, 200));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    const events = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(events.at(-1)).toMatchObject({ type: 'user_role_granted', actor: 'carol', origin: 'cli', data: { role: 'support' } });
+  }, SLOW);
+
   test('keys list and rotate, roles, and purge with progress', async () => {
     const keys = await cli(['keys', 'list', '--json'], env);
     expect(JSON.parse(keys.stdout).keys).toEqual([expect.objectContaining({ state: 'current' })]);
