@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, type PipeTransform, Post, Query } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AuditReader } from '../audit/audit.reader.js';
 import { Client, CurrentPrincipal, type Principal } from '../auth/principal.js';
 import { toAdminSessionView } from '../auth/views/session.view.js';
@@ -75,6 +75,7 @@ export class AdminController {
 
   @ApiOperation({ summary: 'Revoke one session (token family)' })
   @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiBody({ type: RevokeBody, required: false })
   @ApiOkResponse({ type: SessionRevokedView })
   @ApiErrors('session_not_found')
   @Post('sessions/:id/revoke')
@@ -91,6 +92,7 @@ export class AdminController {
 
   @ApiOperation({ summary: 'Revoke every live session of a user' })
   @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiBody({ type: RevokeBody, required: false })
   @ApiOkResponse({ type: UserSessionsRevokedView })
   @Post('users/:id/revoke-sessions')
   @HttpCode(200)
@@ -111,6 +113,7 @@ export class AdminController {
   }
 
   @ApiOperation({ summary: 'Two-phase key rotation: stage a next key, later promote it; force does both (after a leak)' })
+  @ApiBody({ type: RotateKeysBody, required: false })
   @ApiOkResponse({ type: KeyRotationView })
   @ApiErrors('key_not_ready')
   @Post('keys/rotate')

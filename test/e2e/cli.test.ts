@@ -145,6 +145,10 @@ describe('the CLI while the service holds the embedded development database', ()
       const trail = await cli(['audit', 'tail', '--type', 'all_sessions_revoked_by_admin', '--json'], env);
       expect(JSON.parse(trail.stdout.trim())).toMatchObject({ actor: 'bob', origin: 'cli', data: { reason: 'embedded', sessions: 1 } });
       expect((await cli(['users', 'find', 'nobody-here'], env)).stdout.trim()).toBe('no user found');
+      // The service asks for the password; this CLI answers from its own standard input.
+      const created = await cli(['users', 'create-admin', `second.${email}`, '--password-stdin', '--json'], env, `${PASSWORD}\n`);
+      expect(JSON.parse(created.stdout).user).toMatchObject({ email: `second.${email}`, roles: ['admin'] });
+      expect((await new HttpClient(service.url).post('/auth/login', { email: `second.${email}`, password: PASSWORD })).status).toBe(200);
     } finally {
       service.child.kill('SIGTERM');
       await service.exited;
