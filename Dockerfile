@@ -16,6 +16,8 @@ ENV NODE_ENV=production HOST=0.0.0.0 MALLOC_ARENA_MAX=1
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The admin console (served only with ADMIN_CONSOLE_ENABLED=true in production).
+COPY --from=build /app/client/admin/dist ./client/admin/dist
 COPY --from=build /app/prisma ./prisma
 COPY package.json ./
 USER node

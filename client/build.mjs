@@ -1,5 +1,6 @@
-// Builds the client library (client/dist/auth-client.js, ESM) and the demo
-// SPA (client/demo/dist/) with esbuild. `node client/build.mjs`.
+// Builds the client library (client/dist/auth-client.js, ESM), the demo
+// SPA (client/demo/dist/) and the admin console (client/admin/dist/, which
+// the service serves) with esbuild. `node client/build.mjs`.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,10 +15,15 @@ export async function buildClient() {
   mkdirSync(demo, { recursive: true });
   await build({ ...common, entryPoints: [join(here, 'demo/main.ts')], outfile: join(demo, 'main.js'), minify: true });
   for (const file of ['index.html', 'demo.css']) copyFileSync(join(here, 'demo', file), join(demo, file));
+  const admin = join(here, 'admin/dist');
+  mkdirSync(admin, { recursive: true });
+  // No source map next to the console: the service serves exactly the files it lists.
+  await build({ ...common, sourcemap: false, entryPoints: [join(here, 'admin/console.ts')], outfile: join(admin, 'console.js'), minify: true });
+  for (const file of ['index.html', 'console.css']) copyFileSync(join(here, 'admin', file), join(admin, file));
   return demo;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const demo = await buildClient();
-  process.stdout.write(`built client/dist/auth-client.js and ${demo}\n`);
+  process.stdout.write(`built client/dist/auth-client.js, ${demo} and client/admin/dist\n`);
 }

@@ -1,79 +1,76 @@
 import 'reflect-metadata';
-import { type INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module.js';
+import type { INestApplicationContext } from '@nestjs/common';
+import { existsSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { pino } from 'pino';
+import type { CommandContext, Operator, Services } from './cli/command-context.js';
+import { EXIT } from './cli/exit-codes.js';
+import { forwardToService } from './cli/forward-to-service.js';
+import { type OperatorIo, terminalIo } from './cli/operator-io.js';
+import { operatorSocketPath } from './cli/operator-socket.js';
+import { runCli } from './cli/program.js';
 import { createRootLogger, PinoNestLogger } from './common/logger.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
-import { PurgeService } from './retention/retention.service.js';
-import { UsersService } from './users/users.service.js';
+import { EmbeddedDatabaseBusy, embeddedDatabaseHolder } from './database/embedded-postgres.js';
 
-const USAGE = `usage: node dist/cli.js <command>    (npm run cli -- <command>)
-
-commands:
-  purge                     delete sessions that ended, and mailed tokens that expired, more than
-                            RETENTION_DAYS ago, deleted accounts once no access token of theirs
-                            can be valid, and audit events older than AUDIT_RETENTION_DAYS, in
-                            batches of PURGE_BATCH_SIZE
-  grant-role <email> <role> give a user a role (for example admin, for the /admin routes)
-  revoke-role <email> <role>
-`;
-
-type Command = (app: INestApplicationContext, args: string[]) => Promise<void>;
-
-const say = (line: string) => process.stderr.write(`${line}\n`);
-
-const COMMANDS: Record<string, { arity: number; run: Command }> = {
-  purge: {
-    arity: 0,
-    run: async (app) => {
-      const result = await app.get(PurgeService).run(({ table, deletedSoFar }) => say(`  ${table}: ${deletedSoFar} deleted so far`));
-      say(
-        `purge done: ${result.sessionsDeleted} sessions, ${result.usersDeleted} deleted accounts, ${result.accountTokensDeleted} account tokens, ` +
-          `${result.auditEventsDeleted} audit events, ${result.batches} batches, ${result.durationMs} ms`,
-      );
-    },
-  },
-  'grant-role': {
-    arity: 2,
-    run: async (app, [email, role]) => {
-      const user = await app.get(UsersService).changeRole(email!, role!, true);
-      say(`${user.email} now has roles: ${user.roles.join(', ') || '(none)'}`);
-    },
-  },
-  'revoke-role': {
-    arity: 2,
-    run: async (app, [email, role]) => {
-      const user = await app.get(UsersService).changeRole(email!, role!, false);
-      say(`${user.email} now has roles: ${user.roles.join(', ') || '(none)'}`);
-    },
-  },
-};
-
-/** Operator commands, run with the same configuration as the service. Progress and results go to stderr. */
-async function main([name, ...args]: string[]): Promise<number> {
-  const command = name === undefined ? undefined : COMMANDS[name];
-  if (!command || args.length !== command.arity) {
-    process.stderr.write(USAGE);
-    return name === undefined || name === '--help' ? 0 : 64;
-  }
-  const { config } = loadConfig();
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
-    // Let startup errors reach main()'s handler, which says them in one line.
-    abortOnError: false,
-    logger: new PinoNestLogger(createRootLogger(config.log.level === 'info' ? 'warn' : config.log.level)),
-  });
+/** The OS user, or the environment's idea of it where the user database has no entry (a container). */
+function osUser(): string {
   try {
-    await command.run(app, args);
-    return 0;
-  } finally {
-    await app.close();
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
   }
 }
 
-main(process.argv.slice(2)).then(
+const NEEDS_NO_SERVICE = (argv: string[]) => argv.length === 0 || argv.some((arg) => arg === '--help' || arg === '-h' || arg === 'help');
+
+/**
+ * The operator's command line (`npm run cli -- <command>`; src/cli/ has the
+ * commands). With the embedded development database held by `npm start`,
+ * the command is sent to that service (src/cli/operator-socket.ts);
+ * otherwise the CLI opens the database itself, with the service's own
+ * configuration and services.
+ */
+async function main(argv: string[], io: OperatorIo): Promise<number> {
+  const operator: Operator = { defaultActor: osUser(), host: hostname() };
+  let app: INestApplicationContext | undefined;
+  const local: CommandContext = {
+    io,
+    operator,
+    async services(): Promise<Services> {
+      const { config } = loadConfig();
+      // Loaded on first use: help and usage errors answer without the whole service.
+      const [{ NestFactory }, { AppModule }] = await Promise.all([import('@nestjs/core'), import('./app.module.js')]);
+      app ??= await NestFactory.createApplicationContext(AppModule.forRoot(config), {
+        // Let startup errors reach runCli, which says them in one line.
+        abortOnError: false,
+        // Logs on stderr: stdout carries the results (JSON with --json).
+        logger: new PinoNestLogger(createRootLogger(config.log.level === 'info' ? 'warn' : config.log.level, pino.destination(2))),
+      });
+      return app;
+    },
+  };
+  if (NEEDS_NO_SERVICE(argv)) return runCli(argv, local);
+
+  const { config } = loadConfig();
+  const holder = config.database.url ? undefined : embeddedDatabaseHolder(config.database.dataDir);
+  if (holder !== undefined) {
+    const socket = operatorSocketPath(config.database.dataDir);
+    if (!existsSync(socket)) throw new EmbeddedDatabaseBusy(config.database.dataDir, holder);
+    return forwardToService(socket, argv, operator, io);
+  }
+  try {
+    return await runCli(argv, local);
+  } finally {
+    await app?.close();
+  }
+}
+
+const io = terminalIo();
+main(process.argv.slice(2), io).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    say(error instanceof ConfigError ? error.message : `failed: ${(error as Error).message}`);
-    process.exit(1);
+    io.err(error instanceof ConfigError || error instanceof EmbeddedDatabaseBusy ? error.message : `failed: ${(error as Error).message}`);
+    process.exit(error instanceof ConfigError ? EXIT.config : error instanceof EmbeddedDatabaseBusy ? EXIT.unavailable : EXIT.failed);
   },
 );

@@ -8,11 +8,16 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { serveAdminConsole } from './admin/admin-console.js';
 import { mapError } from './common/error-mapper.js';
 import { parseFormBody } from './common/form-body-parser.js';
 import { parseJsonBody } from './common/json-body-parser.js';
 import type { AppConfig } from './config/app-config.js';
 import type { GracefulShutdown } from './graceful-shutdown.js';
+import { installHttpMetrics } from './metrics/http-metrics.js';
+import { Metrics } from './metrics/metrics.js';
+import { serveDocs } from './openapi/docs-ui.js';
+import { buildOpenApiDocument } from './openapi/openapi-document.js';
 
 const INCOMING_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -111,6 +116,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     done();
   });
   shutdown.install(fastify);
+  installHttpMetrics(fastify, app.get(Metrics));
   await app.register(fastifyRequestContext, { defaultStoreValues: (request) => ({ requestId: request.id }) });
   // JSON, and forms for the OAuth routes only: fastify's built-in text/plain parser would
   // let a cross-site "simple" request (no preflight) reach the routes; the route guard
@@ -149,8 +155,12 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     done();
   });
 
+  // Pages for people, each with a Content-Security-Policy of its own (off in production unless enabled).
+  if (config.docs.enabled) serveDocs(fastify, () => buildOpenApiDocument(app, config));
+  if (config.adminConsole.enabled) serveAdminConsole(fastify, config.adminConsole.path, logger.child({ context: 'AdminConsole' }));
+
   // Helmet's headers (Nest's built-in equivalent). The service answers JSON, so the
-  // policy forbids everything a page could load; HSTS only where TLS is a given.
+  // policy forbids everything a page could load (the pages above set their own); HSTS only where TLS is a given.
   app.useSecurityHeaders({
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
     strictTransportSecurity: config.env === 'production',

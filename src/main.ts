@@ -2,8 +2,10 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
+import { OperatorSocket } from './cli/operator-socket.js';
 import { createRootLogger, PinoNestLogger } from './common/logger.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
+import { DatabaseConnection } from './database/database-connection.js';
 import { GracefulShutdown } from './graceful-shutdown.js';
 import { configureApp, createHttpAdapter, NEST_APP_OPTIONS } from './http-app.js';
 
@@ -31,6 +33,7 @@ async function bootstrap(): Promise<void> {
   await configureApp(app, config, root, shutdown);
   shutdown.listen(app, app.getHttpAdapter().getInstance(), config.http.shutdownTimeoutSeconds);
   await app.listen(config.http.port, config.http.host);
+  if (app.get(DatabaseConnection).embedded) await app.get(OperatorSocket).listen(config.database.dataDir);
   root.info({ url: await app.getUrl(), env: config.env }, 'auth service listening');
 }
 

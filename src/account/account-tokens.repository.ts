@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditEntry } from '../audit/audit-entry.js';
 import { AuditWriter } from '../audit/audit.writer.js';
+import { JOB_LOCK } from '../database/job-locks.js';
 import { type Prisma, PrismaService } from '../database/prisma.service.js';
 
 export type AccountTokenPurpose = 'password_reset' | 'email_verification';
@@ -75,10 +76,19 @@ export class AccountTokensRepository {
     await tx.accountToken.deleteMany({ where: { userId, purpose } });
   }
 
-  /** Retention: deletes at most `batchSize` tokens that expired before `cutoff` (used ones included); returns how many. */
+  countExpiredBefore(cutoff: Date): Promise<number> {
+    return this.prisma.accountToken.count({ where: { expiresAt: { lt: cutoff } } });
+  }
+
+  /**
+   * Retention: deletes at most `batchSize` tokens that expired before
+   * `cutoff` (used ones included); returns how many (none while another
+   * instance runs a retention batch).
+   */
   deleteExpiredBefore(cutoff: Date, batchSize: number): Promise<number> {
     return this.prisma.$executeRaw`
-      DELETE FROM "account_tokens" WHERE "id" IN (
+      WITH job AS (SELECT pg_try_advisory_xact_lock(${JOB_LOCK.retention}) AS ours)
+      DELETE FROM "account_tokens" WHERE (SELECT ours FROM job) AND "id" IN (
         SELECT "id" FROM "account_tokens" WHERE "expires_at" < ${cutoff} LIMIT ${batchSize} FOR UPDATE SKIP LOCKED
       )`;
   }

@@ -42,8 +42,8 @@ export class EmailVerificationService {
   ) {}
 
   /** Registration, with the verification mail sent after the answer; a full mail queue loses the mail, not the account. */
-  async register(email: string, password: string): Promise<PublicUser> {
-    const user = await this.users.register(email, password);
+  async register(email: string, password: string, client: ClientInfo): Promise<PublicUser> {
+    const user = await this.users.register(email, password, client);
     if (this.config.mail.enabled) this.jobs.enqueue('email_verification_mail', () => this.mailVerificationLink(user));
     return user;
   }
@@ -70,8 +70,8 @@ export class EmailVerificationService {
     const now = this.clock.now();
     const verified = await this.tokens.useThen(token.id, 'email_verification', now, async (tx) => {
       if (!(await this.usersTable.markEmailVerified(tx, token.userId, now))) throw invalidVerificationToken();
-      const { ip, userAgent } = client;
-      await this.audit.record(tx, { at: now, type: AUDIT_EVENT.emailVerified, actor: token.userId, userId: token.userId, sessionId: null, ip, userAgent });
+      const { ip, userAgent, origin } = client;
+      await this.audit.record(tx, { at: now, type: AUDIT_EVENT.emailVerified, actor: token.userId, origin, userId: token.userId, sessionId: null, ip, userAgent });
       return true;
     });
     if (!verified) throw invalidVerificationToken();

@@ -85,6 +85,7 @@ export class PasswordResetService {
     const token = await this.accountTokens.issue(user.id, 'password_reset', ttl, {
       type: AUDIT_EVENT.passwordResetRequested,
       actor: user.id,
+      origin: client.origin,
       userId: user.id,
       sessionId: null,
       ip: client.ip,

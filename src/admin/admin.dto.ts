@@ -1,5 +1,7 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { AUDIT_EVENT_TYPES } from '../audit/audit-entry.js';
 import { canonicalUuid } from '../common/uuid.js';
 
 /** Query strings arrive as text; only canonical decimal integers become numbers, anything else fails validation. */
@@ -8,16 +10,21 @@ const toInteger = ({ value }: { value: unknown }) => (typeof value === 'string' 
 /** UUIDs in any case become the canonical lower-case form the service compares; anything else fails validation. */
 const toUuid = ({ value }: { value: unknown }) => canonicalUuid(value) ?? value;
 
+const CURSOR_DOC = 'The `nextCursor` of the previous page.';
+
 export class ListSessionsQuery {
+  @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @Transform(toUuid)
   @IsUUID('all', { message: 'must be a UUID' })
   userId?: string;
 
+  @ApiPropertyOptional({ enum: ['active', 'ended', 'all'], default: 'active' })
   @IsOptional()
   @IsIn(['active', 'ended', 'all'])
   status?: 'active' | 'ended' | 'all';
 
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
   @Transform(toInteger)
   @IsInt()
@@ -25,32 +32,69 @@ export class ListSessionsQuery {
   @Max(200)
   limit?: number;
 
-  /** Opaque: the `nextCursor` of the previous page. */
+  @ApiPropertyOptional({ description: CURSOR_DOC })
   @IsOptional()
   @IsString()
   @MaxLength(200)
   cursor?: string;
 }
 
+export class UsersQuery {
+  @ApiPropertyOptional({ description: 'Email prefix (case-insensitive); empty or absent lists everyone, by email.', example: 'ann@' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  email?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: CURSOR_DOC })
+  @IsOptional()
+  @IsString()
+  @MaxLength(400)
+  cursor?: string;
+}
+
 export class AuditQuery {
+  @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @Transform(toUuid)
   @IsUUID('all', { message: 'must be a UUID' })
   userId?: string;
 
+  @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @Transform(toUuid)
   @IsUUID('all', { message: 'must be a UUID' })
   sessionId?: string;
 
+  @ApiPropertyOptional({ enum: AUDIT_EVENT_TYPES })
   @IsOptional()
   @Matches(/^[a-z_]{1,64}$/, { message: 'must be an event type such as refresh_token_reuse_detected' })
   type?: string;
 
+  @ApiPropertyOptional({ format: 'date-time', description: 'Events at or after this time.' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'must be an ISO 8601 time' })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Events before this time.' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'must be an ISO 8601 time' })
+  to?: string;
+
+  @ApiPropertyOptional({ description: CURSOR_DOC })
   @IsOptional()
   @Matches(/^\d{1,18}$/, { message: 'must be the nextCursor of a previous page' })
   cursor?: string;
 
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
   @IsOptional()
   @Transform(toInteger)
   @IsInt()
@@ -59,7 +103,17 @@ export class AuditQuery {
   limit?: number;
 }
 
+export class RevokeBody {
+  @ApiPropertyOptional({ description: 'Why: kept in the audit event.', maxLength: 500, example: 'laptop reported stolen' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(500)
+  reason?: string;
+}
+
 export class RotateKeysBody {
+  @ApiPropertyOptional({ description: 'Stage and promote at once (after a leak).', default: false })
   @IsOptional()
   @IsBoolean()
   force?: boolean;

@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
+import { UsersModule } from '../users/users.module.js';
 import { AdminController } from './admin.controller.js';
 
 @Module({
-  imports: [SessionsModule, TokensModule, AuditModule],
+  imports: [SessionsModule, TokensModule, AuditModule, UsersModule],
   controllers: [AdminController],
 })
 export class AdminModule {}

@@ -16,3 +16,16 @@ export function decodeSessionCursor(cursor: string): { createdAt: Date; id: stri
   }
   return { createdAt: date, id };
 }
+
+/** Keyset cursor for user searches: the last email, base64url-encoded. */
+export function encodeUserCursor(user: { email: string }): string {
+  return Buffer.from(user.email).toString('base64url');
+}
+
+export function decodeUserCursor(cursor: string): string {
+  const email = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[^\s@]+@[^\s@]+$/.test(email) || encodeUserCursor({ email }) !== cursor) {
+    throw AppError.invalidField('cursor', 'must be the nextCursor of a previous page');
+  }
+  return email;
+}

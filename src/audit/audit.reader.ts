@@ -6,7 +6,10 @@ export interface AuditFilter {
   userId?: string;
   sessionId?: string;
   type?: string;
-  limit: number;
+  /** Events at or after this time. */
+  from?: Date;
+  /** Events before this time. */
+  to?: Date;
 }
 
 export interface AuditEventRecord {
@@ -14,6 +17,7 @@ export interface AuditEventRecord {
   occurredAt: Date;
   type: string;
   actor: string | null;
+  origin: string;
   userId: string | null;
   sessionId: string | null;
   ip: string | null;
@@ -29,24 +33,46 @@ export interface AuditPage {
 
 const CURSOR = /^\d{1,18}$/;
 
-/** The only code that reads the audit trail: newest first, keyset-paginated by id. */
+function where(filter: AuditFilter) {
+  return {
+    userId: filter.userId,
+    sessionId: filter.sessionId,
+    type: filter.type,
+    occurredAt: filter.from || filter.to ? { gte: filter.from, lt: filter.to } : undefined,
+  };
+}
+
+const toRecord = <T extends { id: bigint }>(row: T) => ({ ...row, id: row.id.toString() });
+
+/** The only code that reads the audit trail. */
 @Injectable()
 export class AuditReader {
   constructor(private readonly prisma: PrismaService) {}
 
-  async list(filter: AuditFilter, cursor?: string): Promise<AuditPage> {
+  /** Newest first, keyset-paginated by id. */
+  async list(filter: AuditFilter, limit: number, cursor?: string): Promise<AuditPage> {
     if (cursor !== undefined && !CURSOR.test(cursor)) throw AppError.invalidField('cursor', 'must be the nextCursor of a previous page');
     const rows = await this.prisma.auditEvent.findMany({
-      where: {
-        userId: filter.userId,
-        sessionId: filter.sessionId,
-        type: filter.type,
-        id: cursor === undefined ? undefined : { lt: BigInt(cursor) },
-      },
+      where: { ...where(filter), id: cursor === undefined ? undefined : { lt: BigInt(cursor) } },
       orderBy: { id: 'desc' },
-      take: filter.limit,
+      take: limit,
     });
-    const events: AuditEventRecord[] = rows.map((row) => ({ ...row, id: row.id.toString() }));
-    return { events, nextCursor: events.length === filter.limit ? events.at(-1)!.id : null };
+    const events: AuditEventRecord[] = rows.map(toRecord);
+    return { events, nextCursor: events.length === limit ? events.at(-1)!.id : null };
+  }
+
+  /** How many events retention would delete for this cutoff (the CLI's progress bar). */
+  countOlderThan(cutoff: Date): Promise<number> {
+    return this.prisma.auditEvent.count({ where: { occurredAt: { lt: cutoff } } });
+  }
+
+  /**
+   * Oldest first, from `filter.from` on: for following the trail. Ids are
+   * handed out before commit, so a follower must not trust "greater than the
+   * last id seen"; it re-reads a window of time and skips ids it has shown.
+   */
+  async listOldestFirst(filter: AuditFilter & { from: Date }, limit: number): Promise<AuditEventRecord[]> {
+    const rows = await this.prisma.auditEvent.findMany({ where: where(filter), orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }], take: limit });
+    return rows.map(toRecord);
   }
 }

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import type pg from 'pg';
 import { JOB_LOCK } from '../database/job-locks.js';
 import { type Prisma, PrismaService } from '../database/prisma.service.js';
 import type { AuditEntry } from './audit-entry.js';
+
+/** The refresh path's transaction runs on pg, not Prisma (see SqlPool): the same row, written in that transaction. */
+const INSERT_EVENT = `
+  INSERT INTO audit_events (occurred_at, type, actor, origin, user_id, session_id, ip, user_agent, data)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
 
 /**
  * The only code that writes the audit trail. An event is recorded inside the
@@ -18,6 +24,7 @@ export class AuditWriter {
         occurredAt: entry.at,
         type: entry.type,
         actor: entry.actor,
+        origin: entry.origin,
         userId: entry.userId,
         sessionId: entry.sessionId,
         ip: entry.ip,
@@ -40,6 +47,26 @@ export class AuditWriter {
       data: { ip: null, userAgent: null },
     });
     return count;
+  }
+
+  /** Inside a transaction held on a pg client (the refresh rotation). */
+  async recordWithSql(client: pg.ClientBase, entry: AuditEntry): Promise<void> {
+    await client.query(INSERT_EVENT, [
+      entry.at,
+      entry.type,
+      entry.actor,
+      entry.origin,
+      entry.userId,
+      entry.sessionId,
+      entry.ip,
+      entry.userAgent,
+      entry.data === undefined ? null : JSON.stringify(entry.data),
+    ]);
+  }
+
+  /** An event that accompanies no change of state (a failed login, a grace-window replay): the event is the whole write. */
+  recordAlone(entry: AuditEntry): Promise<void> {
+    return this.record(this.prisma, entry);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { IsString, Length, MaxLength, MinLength } from 'class-validator';
-import { EmailField, PASSWORD_MAX, PASSWORD_MIN } from './credentials.dto.js';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../users/users.service.js';
+import { EmailField } from './credentials.dto.js';
 
 /** Longer than any token we mail (an `<id>.<secret>` is 80 characters); a shorter malformed one is an invalid token, not invalid input. */
 const TOKEN_MAX = 200;

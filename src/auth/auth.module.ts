@@ -12,6 +12,7 @@ import { AccountController } from './account.controller.js';
 import { AccessTokenGuard } from './access-token.guard.js';
 import { AccessTokenStrategy } from './access-token.strategy.js';
 import { AuthController } from './auth.controller.js';
+import { BearerCredentials } from './bearer-credentials.js';
 import { AuthCookies } from './cookies.js';
 import { IntrospectionController } from './introspection.controller.js';
 import { RateLimitStore } from './rate-limit-store.js';
@@ -29,6 +30,7 @@ import { WellKnownController } from './well-known.controller.js';
     AuthCookies,
     AccessTokenStrategy,
     AccessTokenGuard,
+    BearerCredentials,
     CsrfCheck,
     RateLimitStore,
     RateLimits,

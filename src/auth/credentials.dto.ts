@@ -1,11 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Length, MaxLength, MinLength, ValidateBy } from 'class-validator';
 import { readEmail } from '../users/email.js';
-
-/** Upper bound on passwords: argon2 cost is per byte of input, so length is a DoS lever. */
-export const PASSWORD_MAX = 256;
-export const PASSWORD_MIN = 8;
+import { PASSWORD_MAX, PASSWORD_MIN } from '../users/users.service.js';
 
 /**
  * Shared by every body with an email: the rest of the request sees the
@@ -30,9 +28,11 @@ export function EmailField(): PropertyDecorator {
 }
 
 export class RegisterDto {
+  @ApiProperty({ example: 'ann@example.com', maxLength: 254 })
   @EmailField()
   email!: string;
 
+  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, example: 'correct horse battery staple' })
   @IsString()
   @Length(PASSWORD_MIN, PASSWORD_MAX, { message: `must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters` })
   password!: string;
@@ -43,9 +43,11 @@ export class RegisterDto {
  * one, and answering it differently would describe the policy to a guesser.
  */
 export class LoginDto {
+  @ApiProperty({ example: 'ann@example.com', maxLength: 254 })
   @EmailField()
   email!: string;
 
+  @ApiProperty({ maxLength: PASSWORD_MAX, example: 'correct horse battery staple' })
   @IsString()
   @MinLength(1)
   @MaxLength(PASSWORD_MAX, { message: `must be at most ${PASSWORD_MAX} characters` })

@@ -54,5 +54,5 @@ export function parseClientIp(raw: string | undefined): string | null {
 export const Client = createParamDecorator((_data: unknown, context: ExecutionContext): ClientInfo => {
   const request = context.switchToHttp().getRequest<FastifyRequest>();
   const userAgent = request.headers['user-agent'];
-  return { ip: parseClientIp(request.ip), userAgent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null };
+  return { ip: parseClientIp(request.ip), userAgent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null, origin: 'http' };
 });

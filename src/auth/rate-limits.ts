@@ -5,6 +5,7 @@ import { AppError } from '../common/app-error.js';
 import { sha256 } from '../common/crypto.js';
 import type { RateLimitBucket } from '../common/route-policy.js';
 import { AppConfig } from '../config/app-config.js';
+import { Metrics } from '../metrics/metrics.js';
 import type { ServiceClient } from '../service-clients/service-clients.js';
 import { readEmail } from '../users/email.js';
 import { parseClientIp, type Principal } from './principal.js';
@@ -24,7 +25,11 @@ import { RateLimitStore } from './rate-limit-store.js';
 export class RateLimits {
   private readonly limiters: Record<RateLimitBucket, RateLimiterAbstract>;
 
-  constructor(config: AppConfig, store: RateLimitStore) {
+  constructor(
+    config: AppConfig,
+    store: RateLimitStore,
+    private readonly metrics: Metrics,
+  ) {
     const { windowSeconds: duration, loginPerIp, loginPerAccountIp, loginPerAccount, registerPerIp, refreshPerIp, perServiceClient } = config.rateLimits;
     const { recoveryPerIp, mailsPerAccount, mailWindowSeconds } = config.rateLimits;
     const limiter = (keyPrefix: RateLimitBucket, points: number, window = duration) => store.limiter({ keyPrefix, points, duration: window });
@@ -53,6 +58,7 @@ export class RateLimits {
         await this.limiters[bucket].consume(storeKey(key));
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        if (bucket.startsWith('login-')) this.metrics.login('rate_limited');
         throw new AppError('rate_limited', { retryAfterSeconds: rejection.msBeforeNext / 1000 });
       }
     }

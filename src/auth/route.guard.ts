@@ -4,6 +4,7 @@ import { AppError } from '../common/app-error.js';
 import { CsrfCheck } from '../common/csrf-check.js';
 import { RoutePolicies } from '../common/route-policy.js';
 import { AccessTokenGuard } from './access-token.guard.js';
+import { BearerCredentials } from './bearer-credentials.js';
 import type { Principal } from './principal.js';
 import { RateLimits } from './rate-limits.js';
 import { ServiceClientCheck } from './service-client-check.js';
@@ -12,12 +13,12 @@ const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 
 /**
  * The one global guard: reads the route's policy (common/route-policy.ts)
- * and applies it in this order: body type, CSRF, service client, access
- * token, rate limits, roles. The access token comes before the limits so
- * that a signed-in route counts against the caller's own account
- * (rate-limits.ts); public routes, login among them, have none to check.
- * Deny by default: a route with no policy needs a valid access token, and a
- * JSON body if any.
+ * and applies it in this order: a machine's bearer credential, body type,
+ * CSRF, service client, access token, rate limits, roles. The access token
+ * comes before the limits so that a signed-in route counts against the
+ * caller's own account (rate-limits.ts); public routes, login among them,
+ * have none to check. Deny by default: a route with no policy needs a valid
+ * access token, and a JSON body if any.
  */
 @Injectable()
 export class RouteGuard implements CanActivate {
@@ -27,11 +28,13 @@ export class RouteGuard implements CanActivate {
     private readonly serviceClients: ServiceClientCheck,
     private readonly rateLimits: RateLimits,
     private readonly accessToken: AccessTokenGuard,
+    private readonly credentials: BearerCredentials,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const policy = this.policies.of(context);
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
+    if (policy.bearerCredential) this.credentials.verify(request, policy.bearerCredential);
     if (!policy.acceptsForm && FORM.test(request.headers['content-type'] ?? '')) throw new AppError('unsupported_media_type');
     this.csrf.verify(request, policy);
     if (policy.serviceScope) this.serviceClients.authenticate(request, policy.serviceScope);

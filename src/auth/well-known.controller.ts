@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Headers, Query, Res } from '@nestjs/common';
+import { ApiNotModifiedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, IsOptional } from 'class-validator';
 import type { FastifyReply } from 'fastify';
 import { ifNoneMatchHits } from '../common/etag.js';
@@ -6,16 +7,18 @@ import { Public, RateLimit, ServiceClient } from '../common/route-policy.js';
 import { AppConfig } from '../config/app-config.js';
 import { RevocationFeedService } from '../sessions/revocation-feed.service.js';
 import { SigningKeysService } from '../tokens/signing-keys.service.js';
-import { toJwksView } from './views/jwks.view.js';
-import { toRevocationFeedView } from './views/revocation-feed.view.js';
+import { JwksView, toJwksView } from './views/jwks.view.js';
+import { RevokedSessionsView, toRevocationFeedView } from './views/revocation-feed.view.js';
 
 export class RevocationsQuery {
+  @ApiPropertyOptional({ format: 'date-time', description: 'The `next` of the previous answer; absent: the whole window.' })
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'must be the `next` value of a previous answer (an ISO 8601 time)' })
   since?: string;
 }
 
 /** What other services read: the signing keys (public) and the revoked sessions (service clients only). */
+@ApiTags('well-known')
 @Controller('.well-known')
 export class WellKnownController {
   constructor(
@@ -29,6 +32,10 @@ export class WellKnownController {
    * signs anything and a retired key stays until its tokens have expired, so
    * a verifier caching this as the headers allow never meets an unknown kid.
    */
+  @ApiOperation({ summary: 'Public signing keys (current, next, and retired ones still valid)' })
+  @ApiProduces('application/jwk-set+json')
+  @ApiOkResponse({ type: JwksView })
+  @ApiNotModifiedResponse({ description: 'The `If-None-Match` ETag still holds.' })
   @Public()
   @Get('jwks.json')
   @Header('content-type', 'application/jwk-set+json')
@@ -48,10 +55,12 @@ export class WellKnownController {
    * whose `sid` is listed until the entry is `windowSeconds` old. It says
    * when any session was revoked, so only service clients may read it.
    */
+  @ApiOperation({ summary: 'Sessions revoked since `since`, for other services that verify tokens offline (a service credential with the `revocations` scope)' })
+  @ApiOkResponse({ type: RevokedSessionsView })
   @ServiceClient('revocations')
   @RateLimit('service-client')
   @Get('revoked-sessions')
-  async revoked(@Query() query: RevocationsQuery) {
+  async revoked(@Query() query: RevocationsQuery): Promise<RevokedSessionsView> {
     return toRevocationFeedView(await this.feed.revokedSince(query.since === undefined ? undefined : new Date(query.since)));
   }
 }

@@ -17,6 +17,9 @@ export type RateLimitBucket =
   | 'recovery-ip'
   | 'mail-account';
 
+/** A credential from configuration that a machine presents as `Authorization: Bearer …` (not a user's token). */
+export type BearerCredentialName = 'metrics';
+
 export interface RoutePolicy {
   /** `required` (the default), `optional` (read a valid token if there is one) or `none` (public). */
   accessToken: 'required' | 'optional' | 'none';
@@ -29,6 +32,8 @@ export interface RoutePolicy {
   serviceScope: ServiceScope | null;
   /** The route also takes `application/x-www-form-urlencoded` bodies (OAuth endpoints); every other route refuses them. */
   acceptsForm: boolean;
+  /** The caller must present this configured credential; the route is off (404) while it is not configured. */
+  bearerCredential: BearerCredentialName | undefined;
 }
 
 const ACCESS_TOKEN = 'route:accessToken';
@@ -37,6 +42,7 @@ const ROLES = 'route:roles';
 const RATE_LIMITS = 'route:rateLimits';
 const SERVICE_SCOPE = 'route:serviceScope';
 const ACCEPTS_FORM = 'route:acceptsForm';
+const BEARER_CREDENTIAL = 'route:bearerCredential';
 
 /** Opts a route out of the access-token requirement. */
 export const Public = () => SetMetadata(ACCESS_TOKEN, 'none');
@@ -59,6 +65,24 @@ export const AcceptsForm = () => SetMetadata(ACCEPTS_FORM, true);
 /** Counts the request against each named bucket; the limits come from configuration. */
 export const RateLimit = (...buckets: RateLimitBucket[]) => SetMetadata(RATE_LIMITS, buckets);
 
+/** For machines, not users: no access token, but the named credential from configuration (e.g. Prometheus scraping /metrics). */
+export const BearerCredential = (name: BearerCredentialName) =>
+  applyDecorators(SetMetadata(ACCESS_TOKEN, 'none'), SetMetadata(BEARER_CREDENTIAL, name));
+
+/** A handler's policy from its decorators and its controller's: what the route guard enforces and the OpenAPI document describes. */
+export function readRoutePolicy(reflector: Reflector, handler: Function, controller: Function): RoutePolicy {
+  const targets = [handler, controller];
+  return {
+    accessToken: reflector.getAllAndOverride<RoutePolicy['accessToken']>(ACCESS_TOKEN, targets) ?? 'required',
+    usesRefreshCookie: reflector.getAllAndOverride<boolean>(REFRESH_COOKIE, targets) ?? false,
+    roles: reflector.getAllAndOverride<string[]>(ROLES, targets) ?? [],
+    rateLimits: reflector.getAllAndOverride<RateLimitBucket[]>(RATE_LIMITS, targets) ?? [],
+    serviceScope: reflector.getAllAndOverride<ServiceScope>(SERVICE_SCOPE, targets) ?? null,
+    acceptsForm: reflector.getAllAndOverride<boolean>(ACCEPTS_FORM, targets) ?? false,
+    bearerCredential: reflector.getAllAndOverride<BearerCredentialName>(BEARER_CREDENTIAL, targets),
+  };
+}
+
 /** Route metadata never changes after startup, so each handler's policy is read once. */
 @Injectable()
 export class RoutePolicies {
@@ -70,15 +94,7 @@ export class RoutePolicies {
     const handler = context.getHandler();
     let policy = this.byHandler.get(handler);
     if (!policy) {
-      const targets = [handler, context.getClass()];
-      policy = {
-        accessToken: this.reflector.getAllAndOverride<RoutePolicy['accessToken']>(ACCESS_TOKEN, targets) ?? 'required',
-        usesRefreshCookie: this.reflector.getAllAndOverride<boolean>(REFRESH_COOKIE, targets) ?? false,
-        roles: this.reflector.getAllAndOverride<string[]>(ROLES, targets) ?? [],
-        rateLimits: this.reflector.getAllAndOverride<RateLimitBucket[]>(RATE_LIMITS, targets) ?? [],
-        serviceScope: this.reflector.getAllAndOverride<ServiceScope>(SERVICE_SCOPE, targets) ?? null,
-        acceptsForm: this.reflector.getAllAndOverride<boolean>(ACCEPTS_FORM, targets) ?? false,
-      };
+      policy = readRoutePolicy(this.reflector, handler, context.getClass());
       this.byHandler.set(handler, policy);
     }
     return policy;

@@ -106,6 +106,17 @@ export function toAppConfig(env: Env, resolved: ResolvedDefaults) {
       scopes: credential.scopes,
       secretHash: sha256(credential.secret),
     })),
+    audit: {
+      /** Every rotation and every grace-window replay writes an event. */
+      refreshes: env.AUDIT_REFRESHES,
+    },
+    metrics: {
+      /** Absent: GET /metrics is off. */
+      token: env.METRICS_TOKEN,
+      activeSessionsIntervalSeconds: env.METRICS_ACTIVE_SESSIONS_INTERVAL_SECONDS,
+    },
+    docs: { enabled: env.DOCS_ENABLED ?? env.NODE_ENV !== 'production' },
+    adminConsole: { enabled: env.ADMIN_CONSOLE_ENABLED ?? env.NODE_ENV !== 'production', path: env.ADMIN_CONSOLE_PATH },
     purge: {
       /** Ended sessions (and their tokens) are kept this long for support and forensics. */
       retentionDays: env.RETENTION_DAYS,

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { accountSettingsShape, refineAccountSettings } from './account-settings.js';
+import { operationsSettings } from './operations.settings.js';
 import { serviceCredentials } from './service-credentials.js';
 import { checkSettings, OWASP_ARGON2 } from './setting-rules.js';
 import { boolean, cookieName, DAY, documented, integer, MAX_PROXY_HOPS, originList, postgresUrl, secret, type SettingDoc, trustProxy } from './setting-types.js';
+
+export type { SettingDoc } from './setting-types.js';
 
 /**
  * Every setting the service reads, by its environment variable name, with
@@ -173,6 +176,8 @@ export const settingsShape = {
     doc: 'how often the service purges; `0` turns the timer off (use the CLI; the tests do this)',
   }),
   PURGE_BATCH_SIZE: documented(integer(1, 100000).default(1000), { doc: 'rows per delete statement' }),
+
+  ...operationsSettings,
 
   REFRESH_TOKEN_PEPPER: documented(secret.optional(), {
     doc: '≥ 32 characters (in production no placeholder or predictable value: `openssl rand -base64 48`); key of the child-secret HMAC. Changing it makes every grace-window replay fail (sessions survive)',

@@ -41,7 +41,7 @@ export function checkSettings(env: RawSettings, fail: (setting: string, message:
       if (!env[name]) fail(name, 'is required when NODE_ENV=production');
     }
     if (!env.COOKIE_SECURE) fail('COOKIE_SECURE', 'must be true when NODE_ENV=production');
-    for (const name of ['REFRESH_TOKEN_PEPPER', 'KEY_ENCRYPTION_SECRET'] as const) {
+    for (const name of ['REFRESH_TOKEN_PEPPER', 'KEY_ENCRYPTION_SECRET', 'METRICS_TOKEN'] as const) {
       const weakness = secretWeakness(env[name]);
       if (weakness) fail(name, `${weakness}; generate one with \`openssl rand -base64 48\``);
     }

@@ -1,8 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
-/** Parsers for environment strings: each turns text into a bounded value, or fails with a message that says what was expected. */
-
 export interface SettingDoc {
   doc: string;
   /** For defaults that are computed, or absent: what the table says instead of the value. */
@@ -11,8 +9,10 @@ export interface SettingDoc {
   secret?: boolean;
 }
 
-/** A setting's schema with its description, read back by describeSettings(). */
+/** A setting's schema with its description attached (read back by describeSettings for the documentation). */
 export const documented = <T extends z.ZodType>(schema: T, doc: SettingDoc): T => schema.meta({ ...doc });
+
+/** Parsers for environment strings: each turns text into a bounded value, or fails with a message that says what was expected. */
 
 export const DAY = 24 * 60 * 60;
 

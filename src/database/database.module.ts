@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config.js';
 import { DatabaseConnection, openDatabase } from './database-connection.js';
 import { DatabaseHealth } from './database-health.js';
 import { NotificationListener } from './notification-listener.js';
+import { PoolMetrics } from './pool-metrics.js';
 import { PrismaService } from './prisma.service.js';
 import { SqlPool } from './sql-pool.js';
 
@@ -29,6 +30,7 @@ class DatabaseShutdown implements OnApplicationShutdown {
     DatabaseHealth,
     NotificationListener,
     DatabaseShutdown,
+    PoolMetrics,
   ],
   exports: [PrismaService, SqlPool, DatabaseConnection, DatabaseHealth, NotificationListener],
 })

@@ -13,8 +13,9 @@ interface LockFile {
 export class EmbeddedDatabaseBusy extends Error {
   constructor(dataDir: string, pid: number) {
     super(
-      `the embedded database in ${dataDir} is open in process ${pid} (npm start?). ` +
-        'PGlite serves one process at a time: stop that process first, or set DATABASE_URL to a PostgreSQL server',
+      `the embedded database in ${dataDir} is open in process ${pid}, which does not take CLI commands (another CLI command?). ` +
+        'PGlite serves one process at a time: wait for that process to finish or stop it, or set DATABASE_URL to a PostgreSQL server. ' +
+        '(While `npm start` runs, the CLI sends its commands to the service itself.)',
     );
     this.name = 'EmbeddedDatabaseBusy';
   }
@@ -38,6 +39,12 @@ function readLock(lockPath: string): LockFile | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The live process (not this one) that holds the embedded database in `dataDir`, if any. */
+export function embeddedDatabaseHolder(dataDir: string): number | undefined {
+  const holder = readLock(join(resolve(dataDir), 'pglite.lock'));
+  return holder && holder.pid !== process.pid && isAlive(holder.pid) ? holder.pid : undefined;
 }
 
 /**

@@ -1,8 +1,10 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AccountTokensRepository } from '../account/account-tokens.repository.js';
+import { AuditReader } from '../audit/audit.reader.js';
 import { AuditWriter } from '../audit/audit.writer.js';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
+import { Metrics } from '../metrics/metrics.js';
 import { revocationWindowSeconds } from '../sessions/revocation-feed.service.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { UsersRepository } from '../users/users.repository.js';
@@ -39,8 +41,10 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly users: UsersRepository,
     private readonly accountTokens: AccountTokensRepository,
     private readonly audit: AuditWriter,
+    private readonly auditReader: AuditReader,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -54,6 +58,28 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
     clearInterval(this.timer);
   }
 
+  /** What a pass would delete now: for a progress bar (rows may change before the pass runs). */
+  async backlog(): Promise<Record<PurgedTable, number>> {
+    const { sessionCutoff, deletedAccountCutoff, auditCutoff } = this.cutoffs(this.clock.now().getTime());
+    const [sessions, users, accountTokens, auditEvents] = await Promise.all([
+      this.sessions.countEnded(sessionCutoff),
+      this.users.countMarkedBefore(deletedAccountCutoff),
+      this.accountTokens.countExpiredBefore(sessionCutoff),
+      auditCutoff ? this.auditReader.countOlderThan(auditCutoff) : 0,
+    ]);
+    return { sessions, users, account_tokens: accountTokens, audit_events: auditEvents };
+  }
+
+  private cutoffs(now: number): { sessionCutoff: Date; deletedAccountCutoff: Date; auditCutoff: Date | undefined } {
+    const { retentionDays, auditRetentionDays } = this.config.purge;
+    return {
+      sessionCutoff: new Date(now - retentionDays * DAY_MS),
+      // A deleted account's sessions stay in the revocation feed for its window: the row waits that long.
+      deletedAccountCutoff: new Date(now - revocationWindowSeconds(this.config) * 1000),
+      auditCutoff: auditRetentionDays === 0 ? undefined : new Date(now - auditRetentionDays * DAY_MS),
+    };
+  }
+
   /** One full pass; a pass already under way is joined rather than doubled. */
   run(onProgress: PurgeProgress = () => {}): Promise<PurgeResult> {
     this.running ??= this.pass(onProgress).finally(() => {
@@ -64,7 +90,8 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async pass(onProgress: PurgeProgress): Promise<PurgeResult> {
     const now = this.clock.now().getTime();
-    const { retentionDays, auditRetentionDays, batchSize } = this.config.purge;
+    const { batchSize } = this.config.purge;
+    const { sessionCutoff, deletedAccountCutoff, auditCutoff } = this.cutoffs(now);
     let batches = 0;
 
     const drain = async (table: PurgedTable, deleteBatch: () => Promise<number>) => {
@@ -78,15 +105,14 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
       }
     };
 
-    const sessionCutoff = new Date(now - retentionDays * DAY_MS);
-    const sessionsDeleted = await drain('sessions', () => this.sessions.deleteEnded(sessionCutoff, batchSize));
-    const deletedAccountCutoff = new Date(now - revocationWindowSeconds(this.config) * 1000);
+    const sessionsDeleted = await drain('sessions', async () => {
+      const deleted = await this.sessions.deleteEnded(sessionCutoff, batchSize);
+      this.metrics.sessionsEnded('expiry_purge', deleted);
+      return deleted;
+    });
     const usersDeleted = await drain('users', () => this.users.deleteMarkedBefore(deletedAccountCutoff, batchSize));
     const accountTokensDeleted = await drain('account_tokens', () => this.accountTokens.deleteExpiredBefore(sessionCutoff, batchSize));
-    const auditEventsDeleted =
-      auditRetentionDays === 0
-        ? 0
-        : await drain('audit_events', () => this.audit.deleteOlderThan(new Date(now - auditRetentionDays * DAY_MS), batchSize));
+    const auditEventsDeleted = auditCutoff ? await drain('audit_events', () => this.audit.deleteOlderThan(auditCutoff, batchSize)) : 0;
 
     const result = { sessionsDeleted, usersDeleted, accountTokensDeleted, auditEventsDeleted, batches, durationMs: this.clock.now().getTime() - now };
     this.logger.log({ msg: 'purge finished', event: 'purge_completed', ...result });

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { AuditEntry } from '../audit/audit-entry.js';
+import { AuditWriter } from '../audit/audit.writer.js';
 import { SqlPool } from '../database/sql-pool.js';
 import type { NewToken, SessionOwner } from './family.js';
 import { CLAIM_TOKEN, FIND_TOKEN, INSERT_CHILD, TOUCH_SESSION } from './rotation.sql.js';
@@ -61,7 +63,10 @@ function isSecondChild(error: unknown): boolean {
  */
 @Injectable()
 export class RefreshTokensRepository {
-  constructor(private readonly pool: SqlPool) {}
+  constructor(
+    private readonly pool: SqlPool,
+    private readonly audit: AuditWriter,
+  ) {}
 
   async findToken(id: string): Promise<FoundToken | null> {
     const { rows } = await this.pool.query<FoundTokenRow>(FIND_TOKEN, [id]);
@@ -94,7 +99,8 @@ export class RefreshTokensRepository {
   /**
    * One rotation, all or nothing: lock the live session row, claim the token
    * with a compare-and-set on `used_at IS NULL`, write its single child.
-   * `makeChild` runs between the claim and the insert.
+   * `makeChild` runs between the claim and the insert; `audit`, when given,
+   * is written in the same transaction.
    */
   async rotate(input: {
     sessionId: string;
@@ -102,6 +108,7 @@ export class RefreshTokensRepository {
     now: Date;
     idleExpiresAt: Date;
     makeChild: () => NewToken & { secret: Buffer };
+    audit?: AuditEntry;
   }): Promise<RotationOutcome> {
     const { sessionId, tokenId, now } = input;
     try {
@@ -114,6 +121,7 @@ export class RefreshTokensRepository {
 
         const child = input.makeChild();
         await client.query(INSERT_CHILD, [child.id, sessionId, tokenId, child.secretHash, now, child.expiresAt]);
+        if (input.audit) await this.audit.recordWithSql(client, { ...input.audit, data: { tokenId, childId: child.id } });
         return { kind: 'rotated' as const, child };
       });
     } catch (error) {

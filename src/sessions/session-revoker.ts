@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuditEventType } from '../audit/audit-entry.js';
 import type { ClientInfo } from '../common/client-info.js';
 import { Clock } from '../common/clock.js';
+import { Metrics, type RevocationCause as RevocationMetric } from '../metrics/metrics.js';
 import type { Prisma } from '../database/prisma.service.js';
 import { SessionCheckCache } from './session-check-cache.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -18,6 +19,16 @@ export const REVOKE_REASON = {
 } as const;
 
 export type RevokeReason = (typeof REVOKE_REASON)[keyof typeof REVOKE_REASON];
+
+const METRIC_CAUSE: Record<RevokeReason, RevocationMetric> = {
+  logout: 'logout',
+  logout_all: 'logout_all',
+  refresh_token_reused: 'reuse',
+  admin: 'admin',
+  password_changed: 'password_change',
+  password_reset: 'password_reset',
+  account_deleted: 'account_deletion',
+};
 
 /** Why a family ends and who ended it: becomes the audit event written with the revocation. */
 export interface RevocationCause {
@@ -40,16 +51,19 @@ export class SessionRevoker {
     private readonly sessions: SessionsRepository,
     private readonly checks: SessionCheckCache,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Returns false when the session had already been revoked (nothing changes then). */
   async revokeSession(session: { id: string; userId: string }, reason: RevokeReason, cause: RevocationCause): Promise<boolean> {
     try {
-      return await this.sessions.revokeSession(session.id, reason, {
+      const revoked = await this.sessions.revokeSession(session.id, reason, {
         ...this.entry(cause),
         userId: session.userId,
         sessionId: session.id,
       });
+      this.metrics.sessionsEnded(METRIC_CAUSE[reason], revoked ? 1 : 0);
+      return revoked;
     } finally {
       this.checks.forgetSession(session.id);
     }
@@ -58,7 +72,9 @@ export class SessionRevoker {
   /** Returns how many live families were revoked. */
   async revokeAllForUser(userId: string, reason: RevokeReason, cause: RevocationCause): Promise<number> {
     try {
-      return await this.sessions.revokeAllForUser(userId, reason, { ...this.entry(cause), userId, sessionId: null });
+      const count = await this.sessions.revokeAllForUser(userId, reason, { ...this.entry(cause), userId, sessionId: null });
+      this.metrics.sessionsEnded(METRIC_CAUSE[reason], count);
+      return count;
     } finally {
       this.checks.forgetUser(userId);
     }
@@ -90,6 +106,7 @@ export class SessionRevoker {
       at: this.clock.now(),
       type: cause.type,
       actor: cause.actor,
+      origin: cause.client.origin,
       ip: cause.client.ip,
       userAgent: cause.client.userAgent,
       data: cause.data,

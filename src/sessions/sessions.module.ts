@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { ActiveSessionsGauge } from './active-sessions-gauge.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 import { RevocationFeedRepository } from './revocation-feed.repository.js';
 import { RevocationFeedService } from './revocation-feed.service.js';
@@ -23,6 +24,7 @@ import { SessionsService } from './sessions.service.js';
     SessionCheck,
     RevocationFeedService,
     SessionsAdminService,
+    ActiveSessionsGauge,
   ],
   exports: [SessionsService, SessionCheck, SessionRevoker, RevocationFeedService, SessionsAdminService, SessionsRepository],
 })

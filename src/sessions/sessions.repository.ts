@@ -39,6 +39,9 @@ const SESSION_FIELDS = {
 
 export type SessionRecord = Prisma.SessionGetPayload<{ select: typeof SESSION_FIELDS }>;
 
+/** For ops: how many times the family rotated (its tokens after the first). */
+export type SessionWithRotations = SessionRecord & { rotations: number };
+
 /** Sessions through Prisma: opening a family, ending families, and the listings. */
 @Injectable()
 export class SessionsRepository {
@@ -174,13 +177,13 @@ export class SessionsRepository {
   }
 
   /** Newest first, keyset-paginated on (created_at, id) so that deep pages cost the same as the first. */
-  listSessions(filter: SessionFilter, now: Date): Promise<SessionRecord[]> {
+  async listSessions(filter: SessionFilter, now: Date): Promise<SessionWithRotations[]> {
     const live = { revokedAt: null, idleExpiresAt: { gt: now }, absoluteExpiresAt: { gt: now } };
     const ended = { OR: [{ revokedAt: { not: null } }, { idleExpiresAt: { lte: now } }, { absoluteExpiresAt: { lte: now } }] };
     const after = filter.after
       ? { OR: [{ createdAt: { lt: filter.after.createdAt } }, { createdAt: filter.after.createdAt, id: { lt: filter.after.id } }] }
       : {};
-    return this.prisma.session.findMany({
+    const rows = await this.prisma.session.findMany({
       where: {
         AND: [
           filter.userId ? { userId: filter.userId } : {},
@@ -188,10 +191,11 @@ export class SessionsRepository {
           after,
         ],
       },
-      select: SESSION_FIELDS,
+      select: { ...SESSION_FIELDS, _count: { select: { refreshTokens: true } } },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: filter.limit,
     });
+    return rows.map(({ _count, ...session }) => ({ ...session, rotations: Math.max(_count.refreshTokens - 1, 0) }));
   }
 
   /** A user's own live sessions, newest first; `limit` keeps a pathological account's answer bounded. */
@@ -202,6 +206,16 @@ export class SessionsRepository {
       orderBy: { createdAt: 'desc' },
       take: limit,
     });
+  }
+
+  /** Live sessions of all users: the active-sessions gauge. */
+  countActive(now: Date): Promise<number> {
+    return this.prisma.session.count({ where: { revokedAt: null, idleExpiresAt: { gt: now }, absoluteExpiresAt: { gt: now } } });
+  }
+
+  /** How many sessions deleteEnded would remove for this cutoff (the CLI's progress bar). */
+  countEnded(cutoff: Date): Promise<number> {
+    return this.prisma.session.count({ where: { OR: [{ revokedAt: { lt: cutoff } }, { absoluteExpiresAt: { lt: cutoff } }] } });
   }
 
   /**

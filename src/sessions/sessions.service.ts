@@ -1,10 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AUDIT_EVENT, SYSTEM_ACTOR } from '../audit/audit-entry.js';
+import { AUDIT_EVENT, type AuditEntry, type AuditEventType, SYSTEM_ACTOR } from '../audit/audit-entry.js';
+import { AuditWriter } from '../audit/audit.writer.js';
 import { AppError } from '../common/app-error.js';
+import type { ErrorCode } from '../common/error-catalog.js';
 import type { ClientInfo } from '../common/client-info.js';
 import { Clock } from '../common/clock.js';
 import { Random } from '../common/random.js';
 import { AppConfig } from '../config/app-config.js';
+import { Metrics, type RefreshOutcome } from '../metrics/metrics.js';
 import type { FamilyPrecondition, FamilyTokens, SessionOwner } from './family.js';
 import {
   deriveChildSecret,
@@ -21,6 +24,14 @@ import { type SessionRecord, SessionsRepository } from './sessions.repository.js
 
 /** A user sees at most this many of their own sessions, newest first. */
 const MAX_LISTED_SESSIONS = 100;
+
+/** How a refresh that ends in an error is counted. */
+const REFRESH_FAILURES: Partial<Record<ErrorCode, RefreshOutcome>> = {
+  invalid_refresh_token: 'invalid',
+  session_revoked: 'revoked',
+  session_expired: 'expired',
+  refresh_token_reused: 'reuse_detected',
+};
 
 /** Step 1 changes nothing, not even the cookies: the answer may belong to a stale request that finishes after a fresh login. */
 function invalidRefreshToken(): AppError {
@@ -43,6 +54,8 @@ export class SessionsService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly random: Random,
+    private readonly audit: AuditWriter,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -69,15 +82,7 @@ export class SessionsService {
         ip: client.ip,
         firstToken: { id: token.id, secretHash: hashSecret(token.secret), expiresAt: idleExpiresAt },
       },
-      {
-        at: now,
-        type: AUDIT_EVENT.login,
-        actor: owner.id,
-        userId: owner.id,
-        sessionId,
-        ip: client.ip,
-        userAgent: client.userAgent,
-      },
+      this.event(AUDIT_EVENT.login, now, { id: sessionId, userId: owner.id }, client),
       stillValid,
     );
     if (!opened) return null;
@@ -89,8 +94,20 @@ export class SessionsService {
     };
   }
 
-  /** DESIGN.md "Refresh rotation, exactly", steps 1 to 5. */
+  /** DESIGN.md "Refresh rotation, exactly", steps 1 to 5; every outcome is counted. */
   async rotate(rawToken: string | undefined, client: ClientInfo): Promise<FamilyTokens> {
+    try {
+      const { family, outcome } = await this.rotateOrReplay(rawToken, client);
+      this.metrics.refresh(outcome);
+      return family;
+    } catch (error) {
+      const outcome = error instanceof AppError ? REFRESH_FAILURES[error.code] : undefined;
+      if (outcome) this.metrics.refresh(outcome);
+      throw error;
+    }
+  }
+
+  private async rotateOrReplay(rawToken: string | undefined, client: ClientInfo): Promise<{ family: FamilyTokens; outcome: RefreshOutcome }> {
     const presented = parseRefreshToken(rawToken);
     if (!presented) throw invalidRefreshToken();
     let found = await this.tokens.findToken(presented.id);
@@ -106,6 +123,7 @@ export class SessionsService {
         tokenId: found.id,
         now,
         idleExpiresAt,
+        audit: this.config.audit.refreshes ? this.event(AUDIT_EVENT.refresh, now, session, client) : undefined,
         makeChild: () => {
           const id = this.random.uuid();
           const secret = deriveChildSecret(this.config.sessions.refreshPepper, presented.secret, id);
@@ -113,7 +131,7 @@ export class SessionsService {
         },
       });
       if (outcome.kind === 'rotated') {
-        return this.family(found.session, idleExpiresAt, { id: outcome.child.id, secret: outcome.child.secret });
+        return { family: this.family(found.session, idleExpiresAt, outcome.child), outcome: 'rotated' };
       }
       // Revoked, expired or used by a concurrent request meanwhile: decide on what is stored now.
       found = await this.tokens.findToken(presented.id);
@@ -179,13 +197,16 @@ export class SessionsService {
     found: FoundToken & { usedAt: Date },
     client: ClientInfo,
     now: Date,
-  ): Promise<FamilyTokens> {
+  ): Promise<{ family: FamilyTokens; outcome: RefreshOutcome }> {
     const { session } = found;
     const decision = decideOnUsedToken({ usedAt: found.usedAt, child: found.child }, now, this.config.sessions.graceSeconds);
     if (decision.kind === 'replay') {
       const secret = deriveChildSecret(this.config.sessions.refreshPepper, presented.secret, decision.childId);
-      this.logger.log({ msg: 'refresh replayed inside the grace window', event: 'refresh_replayed', sessionId: session.id });
-      return this.family(session, session.idleExpiresAt, { id: decision.childId, secret });
+      this.logger.log({ msg: 'refresh replayed inside the grace window', event: AUDIT_EVENT.graceReplay, sessionId: session.id });
+      if (this.config.audit.refreshes) {
+        await this.audit.recordAlone({ ...this.event(AUDIT_EVENT.graceReplay, now, session, client), data: { tokenId: presented.id } });
+      }
+      return { family: this.family(session, session.idleExpiresAt, { id: decision.childId, secret }), outcome: 'grace_replay' };
     }
 
     // A child never presented suggests the holder lost the answer to its rotation (a
@@ -208,6 +229,12 @@ export class SessionsService {
       });
     }
     throw new AppError('refresh_token_reused');
+  }
+
+  /** An event about one family, done by its owner from `client`. */
+  private event(type: AuditEventType, at: Date, session: { id: string; userId: string }, client: ClientInfo): AuditEntry {
+    const { ip, userAgent, origin } = client;
+    return { at, type, actor: session.userId, origin, userId: session.userId, sessionId: session.id, ip, userAgent };
   }
 
   private family(session: FoundToken['session'], idleExpiresAt: Date, token: { id: string; secret: Buffer }): FamilyTokens {

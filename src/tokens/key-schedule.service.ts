@@ -63,7 +63,7 @@ export class KeySchedule implements OnApplicationBootstrap, OnModuleDestroy {
       const step = await this.repository.applyDueStep(now, (keys) => dueKeyStep(keys, now, settings), {
         create: () => this.keys.generate(),
         retiredPublishUntil: retiredPublishUntil(now, settings),
-        audit: (type, data) => ({ type, actor: SYSTEM_ACTOR, userId: null, sessionId: null, ip: null, userAgent: null, data: { ...data, trigger: 'schedule' } }),
+        audit: (type, data) => ({ type, actor: SYSTEM_ACTOR, origin: 'schedule', userId: null, sessionId: null, ip: null, userAgent: null, data: { ...data, trigger: 'schedule' } }),
       });
       if (!step) break;
       applied.push(step);

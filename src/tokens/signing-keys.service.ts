@@ -9,6 +9,7 @@ import { Clock } from '../common/clock.js';
 import { Random } from '../common/random.js';
 import { NotificationListener } from '../database/notification-listener.js';
 import { CHANNEL } from '../database/notifications.js';
+import { Metrics } from '../metrics/metrics.js';
 import { decryptPrivateKey } from './key-encryption.js';
 import { generateSigningKey } from './key-generation.js';
 import { KEY_RELOAD_INTERVAL_SECONDS, publicationLeadMs, retiredPublishUntil } from './key-lifecycle.js';
@@ -28,6 +29,8 @@ interface PublishedKey {
 
 interface KeyCache {
   signing: ActiveSigningKey;
+  /** When the signing key became current: its age is a metric. */
+  signingSince: Date;
   published: Map<string, PublishedKey>;
 }
 
@@ -35,7 +38,8 @@ interface KeyCache {
 const UNKNOWN_KID_RELOAD_MS = 5_000;
 
 function keyAudit(type: AuditEventType, actor: Actor, data: KeyChangeAudit['data']): KeyChangeAudit {
-  return { type, actor: actor.id, userId: null, sessionId: null, ip: actor.client.ip, userAgent: actor.client.userAgent, data };
+  const { ip, userAgent, origin } = actor.client;
+  return { type, actor: actor.id, origin, userId: null, sessionId: null, ip, userAgent, data };
 }
 
 /**
@@ -58,9 +62,11 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     private readonly clock: Clock,
     private readonly random: Random,
     listener: NotificationListener,
+    metrics: Metrics,
   ) {
     listener.on(CHANNEL.keys, () => void this.reloadQuietly());
     listener.onResync(() => this.reload());
+    metrics.sampleSigningKeyAge(() => this.cache && (this.clock.now().getTime() - this.cache.signingSince.getTime()) / 1000);
   }
 
   async onModuleInit(): Promise<void> {
@@ -186,7 +192,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
       format: 'der',
       type: 'pkcs8',
     });
-    this.cache = { signing: { kid: current.kid, privateKey }, published };
+    this.cache = { signing: { kid: current.kid, privateKey }, signingSince: current.activatedAt ?? current.createdAt, published };
     this.loadedAt = this.clock.now().getTime();
   }
 

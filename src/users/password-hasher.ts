@@ -4,6 +4,7 @@ import PQueue from 'p-queue';
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from '../common/app-error.js';
 import { Random } from '../common/random.js';
+import { Metrics } from '../metrics/metrics.js';
 
 export interface PasswordCheck {
   valid: boolean;
@@ -26,8 +27,10 @@ export class PasswordHasher implements OnModuleInit {
   constructor(
     private readonly config: AppConfig,
     private readonly random: Random,
+    private readonly metrics: Metrics,
   ) {
     this.queue = new PQueue({ concurrency: config.argon2.maxConcurrency });
+    metrics.sampleHashQueue(() => this.queue.size);
     this.options = {
       type: argon2.argon2id,
       memoryCost: config.argon2.memoryKiB,
@@ -58,8 +61,14 @@ export class PasswordHasher implements OnModuleInit {
   private async run<T>(task: () => Promise<T>): Promise<T> {
     const allBusy = this.queue.pending >= this.config.argon2.maxConcurrency;
     if (allBusy && this.queue.size >= this.config.argon2.maxQueue) {
+      this.metrics.passwordHashRejected();
       throw new AppError('service_busy', { message: 'Too many sign-ins at once; retry in a moment.', retryAfterSeconds: 1 });
     }
-    return (await this.queue.add(task)) as T;
+    // The wait is timed by prom-client (a monotonic clock): a measurement, not a rule, so not the injectable Clock.
+    const waited = this.metrics.passwordHashQueued();
+    return (await this.queue.add(() => {
+      waited();
+      return task();
+    })) as T;
   }
 }

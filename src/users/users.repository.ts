@@ -1,4 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import type { AuditEntry } from '../audit/audit-entry.js';
+import { AuditWriter } from '../audit/audit.writer.js';
+import { JOB_LOCK } from '../database/job-locks.js';
 import { CHANNEL, notify, type SessionNotice } from '../database/notifications.js';
 import { type Prisma, PrismaService } from '../database/prisma.service.js';
 import { tombstoneEmail, type PublicUser } from './user.js';
@@ -21,6 +24,9 @@ export interface NewUser {
   now: Date;
 }
 
+/** LIKE's wildcards and its escape character, taken literally. */
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
+
 /**
  * The users table. Methods that take `tx` run inside a transaction that
  * another room composes (a password change commits with the revocation of
@@ -28,21 +34,28 @@ export interface NewUser {
  */
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditWriter,
+  ) {}
 
-  /** Null when the email is taken (the unique index decides, not a prior read). */
-  async create(user: NewUser): Promise<PublicUser | null> {
+  /** Null when the email is taken (the unique index decides, not a prior read). The event is written with the row. */
+  async create(user: NewUser, audit: Omit<AuditEntry, 'userId'>): Promise<PublicUser | null> {
     try {
-      return await this.prisma.user.create({
-        data: {
-          id: user.id,
-          email: user.email,
-          passwordHash: user.passwordHash,
-          roles: user.roles,
-          createdAt: user.now,
-          updatedAt: user.now,
-        },
-        select: PUBLIC_FIELDS,
+      return await this.prisma.transaction(async (tx) => {
+        const created = await tx.user.create({
+          data: {
+            id: user.id,
+            email: user.email,
+            passwordHash: user.passwordHash,
+            roles: user.roles,
+            createdAt: user.now,
+            updatedAt: user.now,
+          },
+          select: PUBLIC_FIELDS,
+        });
+        await this.audit.record(tx, { ...audit, userId: created.id });
+        return created;
       });
     } catch (error) {
       if ((error as { code?: string }).code === 'P2002') return null;
@@ -56,6 +69,10 @@ export class UsersRepository {
 
   findCredentialsById(id: string): Promise<(PublicUser & { passwordHash: string }) | null> {
     return this.prisma.user.findUnique({ where: { id, deletedAt: null }, select: { ...PUBLIC_FIELDS, passwordHash: true } });
+  }
+
+  findById(id: string): Promise<PublicUser | null> {
+    return this.prisma.user.findUnique({ where: { id, deletedAt: null }, select: PUBLIC_FIELDS });
   }
 
   findByEmail(email: string): Promise<PublicUser | null> {
@@ -133,34 +150,53 @@ export class UsersRepository {
    */
   deleteMarkedBefore(cutoff: Date, batchSize: number): Promise<number> {
     return this.prisma.$executeRaw`
-      DELETE FROM "users" WHERE "id" IN (
+      WITH job AS (SELECT pg_try_advisory_xact_lock(${JOB_LOCK.retention}) AS ours)
+      DELETE FROM "users" WHERE (SELECT ours FROM job) AND "id" IN (
         SELECT "id" FROM "users" WHERE "deleted_at" < ${cutoff}
         ORDER BY "id" LIMIT ${batchSize} FOR UPDATE SKIP LOCKED
       )`;
   }
 
+  countMarkedBefore(cutoff: Date): Promise<number> {
+    return this.prisma.user.count({ where: { deletedAt: { lt: cutoff } } });
+  }
+
+  /** Ordered by email, keyset-paginated on it; served by the text_pattern_ops index whatever the collation. */
+  async searchByEmailPrefix(prefix: string, limit: number, after: string | undefined): Promise<PublicUser[]> {
+    const pattern = `${escapeLike(prefix)}%`;
+    const rows = await this.prisma.$queryRaw<RoleRow[]>`
+      SELECT "id", "email", "roles", "created_at", "email_verified_at" FROM "users"
+      WHERE "email" LIKE ${pattern} AND "deleted_at" IS NULL AND (${after ?? null}::text IS NULL OR "email" > ${after ?? null}::text)
+      ORDER BY "email" LIMIT ${limit}`;
+    return rows.map(toPublicUser);
+  }
+
   /**
    * Adds or removes one role in a single UPDATE, so concurrent changes never
-   * lose each other, and tells every instance to re-read the user's roles.
+   * lose each other; audited in the same transaction, and every instance is
+   * told to re-read the user's roles.
    */
-  changeRole(email: string, role: string, grant: boolean, now: Date): Promise<PublicUser | null> {
+  changeRole(email: string, role: string, grant: boolean, audit: Omit<AuditEntry, 'userId'>): Promise<PublicUser | null> {
+    const now = audit.at;
     return this.prisma.transaction(async (tx) => {
-      const user = await this.updateRoles(tx, email, role, grant, now);
-      if (user) await notify(tx, CHANNEL.sessions, { userId: user.id } satisfies SessionNotice);
+      const rows = grant
+        ? await tx.$queryRaw<RoleRow[]>`
+            UPDATE "users" SET "roles" = CASE WHEN ${role} = ANY("roles") THEN "roles" ELSE array_append("roles", ${role}) END,
+                               "updated_at" = ${now}
+            WHERE "email" = ${email} AND "deleted_at" IS NULL RETURNING "id", "email", "roles", "created_at", "email_verified_at"`
+        : await tx.$queryRaw<RoleRow[]>`
+            UPDATE "users" SET "roles" = array_remove("roles", ${role}), "updated_at" = ${now}
+            WHERE "email" = ${email} AND "deleted_at" IS NULL RETURNING "id", "email", "roles", "created_at", "email_verified_at"`;
+      const row = rows[0];
+      if (!row) return null;
+      const user = toPublicUser(row);
+      await this.audit.record(tx, { ...audit, userId: user.id, data: { ...audit.data, roles: user.roles } });
+      await notify(tx, CHANNEL.sessions, { userId: user.id } satisfies SessionNotice);
       return user;
     });
   }
+}
 
-  private async updateRoles(tx: Prisma.TransactionClient, email: string, role: string, grant: boolean, now: Date): Promise<PublicUser | null> {
-    const rows = grant
-      ? await tx.$queryRaw<RoleRow[]>`
-          UPDATE "users" SET "roles" = CASE WHEN ${role} = ANY("roles") THEN "roles" ELSE array_append("roles", ${role}) END,
-                             "updated_at" = ${now}
-          WHERE "email" = ${email} RETURNING "id", "email", "roles", "created_at", "email_verified_at"`
-      : await tx.$queryRaw<RoleRow[]>`
-          UPDATE "users" SET "roles" = array_remove("roles", ${role}), "updated_at" = ${now}
-          WHERE "email" = ${email} RETURNING "id", "email", "roles", "created_at", "email_verified_at"`;
-    const row = rows[0];
-    return row ? { id: row.id, email: row.email, roles: row.roles ?? [], createdAt: row.created_at, emailVerifiedAt: row.email_verified_at } : null;
-  }
+function toPublicUser(row: RoleRow): PublicUser {
+  return { id: row.id, email: row.email, roles: row.roles ?? [], createdAt: row.created_at, emailVerifiedAt: row.email_verified_at };
 }

@@ -1,8 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AUDIT_EVENT } from '../audit/audit-entry.js';
 import { AppError } from '../common/app-error.js';
+import type { Actor, ClientInfo } from '../common/client-info.js';
 import { Clock } from '../common/clock.js';
 import { Random } from '../common/random.js';
 import type { Prisma } from '../database/prisma.service.js';
+import { Metrics } from '../metrics/metrics.js';
 import { normalizeEmail } from './email.js';
 import { PasswordHasher } from './password-hasher.js';
 import type { PublicUser } from './user.js';
@@ -13,6 +16,9 @@ export interface VerifiedCredentials {
   user: PublicUser;
   stillValid: (tx: Prisma.TransactionClient) => Promise<boolean>;
 }
+/** Upper bound on passwords: argon2 cost is per byte of input, so length is a DoS lever. */
+export const PASSWORD_MAX = 256;
+export const PASSWORD_MIN = 8;
 
 /**
  * The same password typed on systems that compose accents differently (NFC
@@ -31,19 +37,43 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
     private readonly random: Random,
+    private readonly metrics: Metrics,
   ) {}
 
-  async register(email: string, password: string): Promise<PublicUser> {
+  /** Self-service sign-up: the new user is the actor of its own `user_registered` event. */
+  register(email: string, password: string, client: ClientInfo): Promise<PublicUser> {
+    const id = this.random.uuid();
+    return this.create(id, email, password, [], { id, client });
+  }
+
+  /** Operator command: an account with the admin role, created by `actor` (the first admin of a fresh install). */
+  createAdmin(email: string, password: string, actor: Actor): Promise<PublicUser> {
+    if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
+      throw AppError.invalidField('password', `must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`);
+    }
+    return this.create(this.random.uuid(), email, password, ['admin'], actor);
+  }
+
+  private async create(id: string, email: string, password: string, roles: string[], actor: Actor): Promise<PublicUser> {
+    const canonical = normalizeEmail(email);
     const passwordHash = await this.hasher.hash(normalizePassword(password));
-    const user = await this.users.create({
-      id: this.random.uuid(),
-      email: normalizeEmail(email),
-      passwordHash,
-      roles: [],
-      now: this.clock.now(),
-    });
+    const now = this.clock.now();
+    const user = await this.users.create(
+      { id, email: canonical, passwordHash, roles, now },
+      {
+        at: now,
+        type: AUDIT_EVENT.register,
+        actor: actor.id,
+        origin: actor.client.origin,
+        sessionId: null,
+        ip: actor.client.ip,
+        userAgent: actor.client.userAgent,
+        data: { roles },
+      },
+    );
     if (!user) throw new AppError('email_taken');
-    this.logger.log({ msg: 'user registered', event: 'user_registered', userId: user.id });
+    this.metrics.registered();
+    this.logger.log({ msg: 'user registered', event: AUDIT_EVENT.register, userId: user.id, roles });
     return user;
   }
 
@@ -103,12 +133,31 @@ export class UsersService {
     return this.users.findByEmail(normalizeEmail(email));
   }
 
-  /** Operator command (CLI): roles take effect on this service's routes within SESSION_CHECK_CACHE_MS, in tokens at the next refresh. */
-  async changeRole(email: string, role: string, grant: boolean): Promise<PublicUser> {
+  findById(id: string): Promise<PublicUser | null> {
+    return this.users.findById(id);
+  }
+
+  /** Users whose email starts with `prefix` (case-insensitive as emails are stored in lower case), by email, after `after`. */
+  searchByEmail(prefix: string, limit: number, after?: string): Promise<PublicUser[]> {
+    return this.users.searchByEmailPrefix(prefix.normalize('NFKC').trim().toLowerCase(), limit, after);
+  }
+
+  /** Operator command: roles take effect on this service's routes within SESSION_CHECK_CACHE_MS, in tokens at the next refresh. */
+  async changeRole(email: string, role: string, grant: boolean, actor: Actor): Promise<PublicUser> {
     if (!/^[a-z][a-z0-9_-]{0,31}$/.test(role)) throw AppError.invalidField('role', 'is not a role name');
-    const user = await this.users.changeRole(normalizeEmail(email), role, grant, this.clock.now());
-    if (!user) throw new AppError('user_not_found', { message: `No user with the email ${normalizeEmail(email)}.` });
-    this.logger.log({ msg: grant ? 'role granted' : 'role revoked', event: 'user_roles_changed', userId: user.id, roles: user.roles });
+    const canonical = normalizeEmail(email);
+    const user = await this.users.changeRole(canonical, role, grant, {
+      at: this.clock.now(),
+      type: grant ? AUDIT_EVENT.roleGranted : AUDIT_EVENT.roleRevoked,
+      actor: actor.id,
+      origin: actor.client.origin,
+      sessionId: null,
+      ip: actor.client.ip,
+      userAgent: actor.client.userAgent,
+      data: { role },
+    });
+    if (!user) throw new AppError('user_not_found', { message: `No user with the email ${canonical}.` });
+    this.logger.log({ msg: grant ? 'role granted' : 'role revoked', event: 'user_roles_changed', userId: user.id, roles: user.roles, actor: actor.id });
     return user;
   }
 }

@@ -2,7 +2,7 @@ import { decodeProtectedHeader } from 'jose';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { HttpClient } from '../helpers/http-client.js';
-import { PASSWORD, registerAndLogin } from '../helpers/users.js';
+import { PASSWORD, registerAndLogin, TEST_OPERATOR } from '../helpers/users.js';
 
 let t: TestApp;
 let admin: HttpClient;
@@ -12,7 +12,7 @@ beforeAll(async () => {
   t = await startTestApp({ env: { JWKS_MAX_AGE_SECONDS: '300', REFRESH_GRACE_SECONDS: '10' } });
   admin = new HttpClient(t.baseUrl);
   const { email, userId } = await registerAndLogin(admin);
-  await t.module.get(UsersService).changeRole(email, 'admin', true);
+  await t.module.get(UsersService).changeRole(email, 'admin', true, TEST_OPERATOR);
   adminId = userId;
 });
 afterAll(() => t?.close());
@@ -39,10 +39,10 @@ describe('access', () => {
   test('a role granted or revoked takes effect once the session check is re-read (SESSION_CHECK_CACHE_MS), without a new token', async () => {
     const { client, email } = await someone();
     expect((await client.get('/admin/keys')).status).toBe(403);
-    await t.module.get(UsersService).changeRole(email, 'admin', true);
+    await t.module.get(UsersService).changeRole(email, 'admin', true, TEST_OPERATOR);
     t.clock.advance(1001);
     expect((await client.get('/admin/keys')).status).toBe(200);
-    await t.module.get(UsersService).changeRole(email, 'admin', false);
+    await t.module.get(UsersService).changeRole(email, 'admin', false, TEST_OPERATOR);
     t.clock.advance(1001);
     expect((await client.get('/admin/keys')).status).toBe(403);
   });

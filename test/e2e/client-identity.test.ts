@@ -1,7 +1,7 @@
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { HttpClient } from '../helpers/http-client.js';
-import { PASSWORD, registerAndLogin, uniqueEmail } from '../helpers/users.js';
+import { PASSWORD, registerAndLogin, uniqueEmail, TEST_OPERATOR } from '../helpers/users.js';
 
 /** Who the caller is, as far as addresses and email spellings go: what gets stored and what comes back. */
 let t: TestApp;
@@ -12,7 +12,7 @@ beforeAll(async () => {
   t = await startTestApp({ env: { TRUST_PROXY: '1' } });
   admin = new HttpClient(t.baseUrl);
   const { email } = await registerAndLogin(admin);
-  await t.module.get(UsersService).changeRole(email, 'admin', true);
+  await t.module.get(UsersService).changeRole(email, 'admin', true, TEST_OPERATOR);
 });
 afterAll(() => t?.close());
 

@@ -19,7 +19,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Key re-read (60 s) + JWKS max-age (300 s) + stale-while-revalidate (60 s) + margin (60 s). */
 const LEAD_MS = 480_000;
 const POLL_MS = 250;
-const ADMIN = { id: 'ops', client: { ip: null, userAgent: null } };
+const ADMIN = { id: 'ops', client: { ip: null, userAgent: null, origin: 'http' } } as const;
 
 let auth: TestApp;
 let example: NestFastifyApplication;

@@ -4,7 +4,7 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { HeldMailJobs } from '../helpers/held-mail-jobs.js';
 import { HttpClient, type Reply } from '../helpers/http-client.js';
 import { Mailbox } from '../helpers/mailbox.js';
-import { PASSWORD, uniqueEmail } from '../helpers/users.js';
+import { PASSWORD, TEST_CLIENT, uniqueEmail } from '../helpers/users.js';
 
 /**
  * "Is there an account for this address?" must not be answerable by asking
@@ -46,7 +46,7 @@ describe.each([
     const known = uniqueEmail('known');
     const unknown = uniqueEmail('unknown');
     // Created without the registration route, whose own verification mail would be one more job to count.
-    await t.module.get(UsersService).register(known, PASSWORD);
+    await t.module.get(UsersService).register(known, PASSWORD, TEST_CLIENT);
     const [lookupsBefore, startedBefore, tokensBefore] = [lookups, jobs.started, await t.prisma.accountToken.count()];
 
     const forKnown = observable(await new HttpClient(t.baseUrl).post(path, { email: known }));

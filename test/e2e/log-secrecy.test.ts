@@ -8,6 +8,7 @@ import { ControllableRandom } from '../helpers/controllable-random.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { HttpClient, parseSetCookie, type Reply } from '../helpers/http-client.js';
+import { TEST_OPERATOR } from '../helpers/users.js';
 
 // A full scenario with every log line captured: register, login (right and
 // wrong password), introspection and the revocation feed (right and wrong
@@ -123,7 +124,7 @@ async function scenario(): Promise<void> {
   const admin = new HttpClient(t.baseUrl);
   const adminEmail = 'admin@log-secrecy.example.test';
   record('register admin', await admin.post('/auth/register', { email: adminEmail, password: ADMIN_PASSWORD }));
-  await t.module.get(UsersService).changeRole(adminEmail, 'admin', true);
+  await t.module.get(UsersService).changeRole(adminEmail, 'admin', true, TEST_OPERATOR);
   await login(admin, adminEmail, ADMIN_PASSWORD, 'login admin');
   const revokedByAdmin = await login(new HttpClient(t.baseUrl), aliceEmail, ALICE_PASSWORD, 'login before the admin revocation');
   record('admin revokes a session', await admin.post(`/admin/sessions/${revokedByAdmin.body.session.id}/revoke`));

@@ -13,7 +13,7 @@ import { registerAndLogin, uniqueEmail } from '../helpers/users.js';
  */
 const FEED_READER = { clientId: 'feed-reader', secret: 'feed-reader-secret-0123456789abcdef-01234' };
 const INTROSPECTOR = { clientId: 'introspector', secret: 'introspector-secret-0123456789abcdef-0123' };
-const ADMIN = { id: 'ops', client: { ip: null, userAgent: null } };
+const ADMIN = { id: 'ops', client: { ip: null, userAgent: null, origin: 'http' } } as const;
 
 // Passport keeps one strategy per name per process, so an e2e file runs one app at a time.
 let t: TestApp;

@@ -5,7 +5,7 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { HttpClient } from '../helpers/http-client.js';
 import { infrastructureAvailable, type PgBouncer, startPgBouncer } from '../helpers/infrastructure.js';
-import { registerAndLogin } from '../helpers/users.js';
+import { registerAndLogin, TEST_OPERATOR } from '../helpers/users.js';
 
 // The core of the contract a second time, with DATABASE_URL going through
 // Debian's PgBouncer in transaction mode (LISTEN and migrations use the
@@ -70,7 +70,7 @@ describeIf('through PgBouncer in transaction mode', () => {
 
     const admin = new HttpClient(t.baseUrl);
     const { email: adminEmail } = await registerAndLogin(admin);
-    await t.module.get(UsersService).changeRole(adminEmail, 'admin', true);
+    await t.module.get(UsersService).changeRole(adminEmail, 'admin', true, TEST_OPERATOR);
     const victim = new HttpClient(t.baseUrl);
     const { login: victimLogin } = await registerAndLogin(victim);
     expect((await victim.get('/auth/me')).status).toBe(200);

@@ -40,6 +40,8 @@ export interface TestOptions {
   realClock?: boolean;
   /** The mail queue to use instead of the service's own (a HeldMailJobs, to hold and count mail work). */
   mailJobs?: MailJobs;
+  /** Listen on this port rather than any free one (a page served by the app must be an allowed origin). */
+  port?: number;
 }
 
 async function compile(options: TestOptions) {
@@ -95,7 +97,7 @@ export async function startTestApp(options: TestOptions = {}): Promise<TestApp> 
     logger: new PinoNestLogger(logger),
   });
   await configureApp(app, config, logger, new GracefulShutdown(logger));
-  await app.listen(0, '127.0.0.1');
+  await app.listen(options.port ?? 0, '127.0.0.1');
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { ...context(compiled, () => app.close()), app, baseUrl };
 }

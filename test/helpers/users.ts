@@ -17,3 +17,9 @@ export async function registerAndLogin(client: HttpClient, email = uniqueEmail()
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);
   return { email, userId: registered.body.user.id as string, login };
 }
+
+/** A caller of the HTTP API as the services see one, for tests that call services directly. */
+export const TEST_CLIENT = { ip: null, userAgent: null, origin: 'http' } as const;
+
+/** An operator on the command line: what CLI commands pass as the actor of audited changes. */
+export const TEST_OPERATOR = { id: 'test-operator', client: { ip: null, userAgent: 'auth-service CLI on test', origin: 'cli' } } as const;

@@ -17,7 +17,7 @@ import { PASSWORD, uniqueEmail } from '../helpers/users.js';
  * the old password opened.
  */
 
-const client: ClientInfo = { ip: '203.0.113.9', userAgent: 'integration-test' };
+const client: ClientInfo = { ip: '203.0.113.9', userAgent: 'integration-test', origin: 'http' };
 const NEW_PASSWORD = 'a brand new passphrase';
 let t: TestContext;
 
@@ -28,7 +28,7 @@ afterAll(() => t?.close());
 
 async function signedInUser() {
   const email = uniqueEmail();
-  await t.module.get(UsersService).register(email, PASSWORD);
+  await t.module.get(UsersService).register(email, PASSWORD, client);
   const issued = await t.module.get(SignInService).login(email, PASSWORD, client);
   return { email, userId: issued.user.id, actor: { userId: issued.user.id, sessionId: issued.session.id, client } };
 }

@@ -5,7 +5,7 @@ import { SessionCheck } from '../../src/sessions/session-check.service.js';
 import { SignInService } from '../../src/sign-in/sign-in.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestContext, type TestContext } from '../helpers/app.js';
-import { PASSWORD, uniqueEmail } from '../helpers/users.js';
+import { PASSWORD, uniqueEmail, TEST_CLIENT } from '../helpers/users.js';
 
 // `npm start` without DATABASE_URL: the embedded PGlite database, whose
 // wire-protocol server confuses connections that talk at once. Found by a
@@ -27,10 +27,10 @@ afterAll(async () => {
 
 test('concurrent refreshes with one token on the embedded database all get the same child', async () => {
   const email = uniqueEmail();
-  await t.module.get(UsersService).register(email, PASSWORD);
+  await t.module.get(UsersService).register(email, PASSWORD, TEST_CLIENT);
   const sessions = t.module.get(SignInService);
   const checks = t.module.get(SessionCheck);
-  const client = { ip: null, userAgent: null };
+  const client = TEST_CLIENT;
   for (let round = 0; round < 3; round++) {
     const issued = await sessions.login(email, PASSWORD, client);
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => sessions.refresh(issued.refreshToken, client)));

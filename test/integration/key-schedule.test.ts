@@ -13,7 +13,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
  */
 const DAY_MS = 24 * 60 * 60 * 1000;
 const SETTINGS = { JWKS_MAX_AGE_SECONDS: '300', JWKS_STALE_WHILE_REVALIDATE_SECONDS: '60', ACCESS_TOKEN_TTL_SECONDS: '600', SIGNING_KEY_ROTATION_DAYS: '30' };
-const ADMIN = { id: 'ops', client: { ip: '10.0.0.1', userAgent: 'test' } };
+const ADMIN = { id: 'ops', client: { ip: '10.0.0.1', userAgent: 'test', origin: 'http' } } as const;
 
 let database: TestDatabase;
 let a: TestContext;

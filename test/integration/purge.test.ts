@@ -3,7 +3,7 @@ import { SessionsService } from '../../src/sessions/sessions.service.js';
 import { SignInService } from '../../src/sign-in/sign-in.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestContext, type TestContext } from '../helpers/app.js';
-import { PASSWORD, uniqueEmail } from '../helpers/users.js';
+import { PASSWORD, uniqueEmail, TEST_CLIENT } from '../helpers/users.js';
 
 let t: TestContext;
 beforeAll(async () => {
@@ -14,14 +14,14 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 const DAY = 24 * 3600;
-const client = { ip: null, userAgent: null };
+const client = TEST_CLIENT;
 
 test('deletes sessions that ended before the retention period, in batches, and leaves the rest', async () => {
   const users = t.module.get(UsersService);
   const sessions = t.module.get(SessionsService);
   const signIn = t.module.get(SignInService);
   const email = uniqueEmail();
-  await users.register(email, PASSWORD);
+  await users.register(email, PASSWORD, TEST_CLIENT);
 
   const old = await Promise.all(Array.from({ length: 5 }, () => signIn.login(email, PASSWORD, client)));
   await signIn.refresh(old[0]!.refreshToken, client);

@@ -8,14 +8,14 @@ import { SignInService } from '../../src/sign-in/sign-in.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestContext, type TestContext } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { PASSWORD, uniqueEmail } from '../helpers/users.js';
+import { PASSWORD, TEST_CLIENT, TEST_OPERATOR, uniqueEmail } from '../helpers/users.js';
 
 // Two instances on one database, as in a deployment behind a load balancer.
 // (Services, not HTTP: passport keeps one strategy per name per process.)
 let database: TestDatabase;
 let a: TestContext;
 let b: TestContext;
-const client = { ip: null, userAgent: null };
+const client = TEST_CLIENT;
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -44,7 +44,7 @@ function listening(context: TestContext): Promise<void> {
 
 async function loginOn(context: TestContext) {
   const email = uniqueEmail();
-  await context.module.get(UsersService).register(email, PASSWORD);
+  await context.module.get(UsersService).register(email, PASSWORD, TEST_CLIENT);
   return context.module.get(SignInService).login(email, PASSWORD, client);
 }
 
@@ -71,11 +71,11 @@ test('a logout on one instance is refused on the other as soon as its notice arr
 
 test("a role change reaches every instance's cached session checks", async () => {
   const email = uniqueEmail();
-  await a.module.get(UsersService).register(email, PASSWORD);
+  await a.module.get(UsersService).register(email, PASSWORD, TEST_CLIENT);
   const issued = await a.module.get(SignInService).login(email, PASSWORD, client);
   const roles = async () => (await b.module.get(SessionCheck).activeSessionOwner(issued.session.id, issued.user.id)).roles;
   expect(await roles()).toEqual([]);
-  await a.module.get(UsersService).changeRole(email, 'admin', true);
+  await a.module.get(UsersService).changeRole(email, 'admin', true, TEST_OPERATOR);
   await eventually(async () => (await roles()).includes('admin'), 'b reads the new role');
 });
 

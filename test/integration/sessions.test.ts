@@ -6,9 +6,9 @@ import { SignInService } from '../../src/sign-in/sign-in.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestContext, type TestContext } from '../helpers/app.js';
 import { ControllableRandom } from '../helpers/controllable-random.js';
-import { PASSWORD, uniqueEmail } from '../helpers/users.js';
+import { PASSWORD, uniqueEmail, TEST_CLIENT } from '../helpers/users.js';
 
-const client: ClientInfo = { ip: '203.0.113.7', userAgent: 'integration-test' };
+const client: ClientInfo = { ip: '203.0.113.7', userAgent: 'integration-test', origin: 'http' };
 const random = new ControllableRandom();
 let t: TestContext;
 let sessions: SessionsService;
@@ -25,7 +25,7 @@ afterAll(() => t?.close());
 
 async function login() {
   const email = uniqueEmail();
-  await users.register(email, PASSWORD);
+  await users.register(email, PASSWORD, TEST_CLIENT);
   return signIn.login(email, PASSWORD, client);
 }
 
@@ -113,7 +113,7 @@ test('a replay after the grace window racing the legitimate holder\'s rotation e
 
 test('logout-all racing refreshes of several sessions: no deadlock, everything revoked', async () => {
   const email = uniqueEmail();
-  await users.register(email, PASSWORD);
+  await users.register(email, PASSWORD, TEST_CLIENT);
   const logins = await Promise.all(Array.from({ length: 5 }, () => signIn.login(email, PASSWORD, client)));
   const userId = logins[0]!.user.id;
   const outcomes = await Promise.allSettled([
@@ -141,7 +141,7 @@ describe('grace window of 0 seconds', () => {
   test('any second use is reuse', async () => {
     const strictSessions = strict.module.get(SignInService);
     const email = uniqueEmail();
-    await strict.module.get(UsersService).register(email, PASSWORD);
+    await strict.module.get(UsersService).register(email, PASSWORD, TEST_CLIENT);
     const issued = await strictSessions.login(email, PASSWORD, client);
     await strictSessions.refresh(issued.refreshToken, client);
     strict.clock.advance(1);

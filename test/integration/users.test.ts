@@ -3,7 +3,7 @@ import { AppError } from '../../src/common/app-error.js';
 import { PasswordHasher } from '../../src/users/password-hasher.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestContext, type TestContext } from '../helpers/app.js';
-import { PASSWORD, uniqueEmail } from '../helpers/users.js';
+import { PASSWORD, uniqueEmail, TEST_CLIENT } from '../helpers/users.js';
 
 let t: TestContext;
 let users: UsersService;
@@ -18,7 +18,7 @@ afterAll(() => t?.close());
 
 test('register stores an argon2id hash with the configured parameters, never the password', async () => {
   const email = uniqueEmail();
-  const user = await users.register(` ${email.toUpperCase()}`, PASSWORD);
+  const user = await users.register(` ${email.toUpperCase()}`, PASSWORD, TEST_CLIENT);
   expect(user.email).toBe(email);
   const row = await t.prisma.user.findUniqueOrThrow({ where: { id: user.id } });
   expect(row.passwordHash).toMatch(/^\$argon2id\$v=19\$m=256,p=1,t=1\$/);
@@ -45,7 +45,7 @@ test('an unknown email costs an argon2 verification too, and gets the same error
 
 test('a hash made with weaker parameters is upgraded at the next successful login', async () => {
   const email = uniqueEmail();
-  const user = await users.register(email, PASSWORD);
+  const user = await users.register(email, PASSWORD, TEST_CLIENT);
   const weak = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: 64, timeCost: 1, parallelism: 1 });
   await t.prisma.user.update({ where: { id: user.id }, data: { passwordHash: weak } });
 
@@ -58,7 +58,7 @@ test('a hash made with weaker parameters is upgraded at the next successful logi
 
 test('a wrong password changes nothing', async () => {
   const email = uniqueEmail();
-  const user = await users.register(email, PASSWORD);
+  const user = await users.register(email, PASSWORD, TEST_CLIENT);
   const before = await t.prisma.user.findUniqueOrThrow({ where: { id: user.id } });
   await expect(users.verifyCredentials(email, 'wrong password')).rejects.toMatchObject({ code: 'invalid_credentials' });
   expect(await t.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).toEqual(before);
@@ -66,7 +66,7 @@ test('a wrong password changes nothing', async () => {
 
 test('two registrations of one email at the same time: exactly one wins, the other gets email_taken', async () => {
   const email = uniqueEmail();
-  const results = await Promise.allSettled([users.register(email, PASSWORD), users.register(email.toUpperCase(), PASSWORD)]);
+  const results = await Promise.allSettled([users.register(email, PASSWORD, TEST_CLIENT), users.register(email.toUpperCase(), PASSWORD, TEST_CLIENT)]);
   expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
   const rejected = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
   expect((rejected.reason as AppError).code).toBe('email_taken');

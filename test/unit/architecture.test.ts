@@ -61,3 +61,10 @@ test('no session-scoped advisory locks: they break behind a pooler in transactio
   const offending = files.filter((file) => /pg_(try_)?advisory_lock\(/.test(readFileSync(file, 'utf8'))).map((file) => relative(SRC, file));
   expect(offending).toEqual([]);
 });
+
+test('domain rooms count through the Metrics provider only, never the metrics room\'s HTTP parts', () => {
+  const offending = files
+    .filter((file) => DOMAIN_ROOMS.includes(room(file)))
+    .flatMap((file) => importsOf(file).filter((source) => /^\.\.\/metrics\//.test(source) && source !== '../metrics/metrics.js').map((source) => `${relative(SRC, file)} -> ${source}`));
+  expect(offending).toEqual([]);
+});

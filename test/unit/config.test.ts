@@ -477,3 +477,25 @@ describe('mail settings', () => {
     expect(warnings.some((text) => text.includes('SMTP_URL') && text.includes('Development only'))).toBe(true);
   });
 });
+
+describe('the ops surface', () => {
+  test('the docs UI and the admin console are on outside production and off in production unless enabled; metrics are off without a token', () => {
+    const development = loadConfig(env()).config;
+    expect({ docs: development.docs.enabled, console: development.adminConsole, metrics: development.metrics.token }).toEqual({
+      docs: true,
+      console: { enabled: true, path: '/console' },
+      metrics: undefined,
+    });
+    const production = loadConfig({ ...PRODUCTION, ...STRONG_SECRETS }).config;
+    expect({ docs: production.docs.enabled, console: production.adminConsole.enabled }).toEqual({ docs: false, console: false });
+    const enabled = loadConfig({ ...PRODUCTION, ...STRONG_SECRETS, DOCS_ENABLED: 'true', ADMIN_CONSOLE_ENABLED: 'true' }).config;
+    expect({ docs: enabled.docs.enabled, console: enabled.adminConsole.enabled }).toEqual({ docs: true, console: true });
+  });
+
+  test('METRICS_TOKEN: at least 32 characters, and no placeholder in production; ADMIN_CONSOLE_PATH: one segment the API does not use', () => {
+    expect(configError(env({ METRICS_TOKEN: 'short' })).message).toContain('METRICS_TOKEN: must be at least 32 characters');
+    expect(configError({ ...PRODUCTION, ...STRONG_SECRETS, METRICS_TOKEN: 'change-me-change-me-change-me-change-me' }).message).toContain('METRICS_TOKEN: looks like a placeholder');
+    expect(configError(env({ ADMIN_CONSOLE_PATH: '/admin' })).message).toContain('ADMIN_CONSOLE_PATH: must not be a path the API uses');
+    expect(configError(env({ ADMIN_CONSOLE_PATH: '/ops/console' })).message).toContain('ADMIN_CONSOLE_PATH: must be one path segment');
+  });
+});

@@ -1,7 +1,26 @@
+import { ApiProperty } from '@nestjs/swagger';
 import type { IssuedTokens } from '../../sign-in/issued-tokens.js';
 
-/** The body of a login or refresh: who, which session, and when things expire. Never a token. */
-export function toTokensView(issued: IssuedTokens) {
+class SignedInUserView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty({ type: [String] }) roles!: string[];
+}
+
+class SessionTimesView {
+  @ApiProperty({ format: 'uuid', description: 'The session (token family) id.' }) id!: string;
+  @ApiProperty({ format: 'date-time', description: 'Ends without a refresh by then.' }) idleExpiresAt!: string;
+  @ApiProperty({ format: 'date-time', description: 'Ends then whatever happens.' }) absoluteExpiresAt!: string;
+}
+
+/** The body of a login or refresh: who, which session, and when things expire. Never a token: those are in the cookies. */
+export class TokensView {
+  @ApiProperty({ type: SignedInUserView }) user!: SignedInUserView;
+  @ApiProperty({ type: SessionTimesView }) session!: SessionTimesView;
+  @ApiProperty({ format: 'date-time' }) accessTokenExpiresAt!: string;
+}
+
+export function toTokensView(issued: IssuedTokens): TokensView {
   return {
     user: issued.user,
     session: {
