@@ -44,6 +44,8 @@ declare module 'autocannon' {
       errors: number;
       timeouts: number;
       mismatches?: number;
+      url: string;
+      statusCodeStats?: Record<string, { count: number }>;
     }
   }
 

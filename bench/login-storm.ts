@@ -3,7 +3,7 @@
 // log in with valid credentials as fast as they can. The same procedure
 // serves the service and the peer.
 import type autocannon from 'autocannon';
-import { cannon, load, type Measurement, measurementOf, sleep, type Timing, waitIdle } from './measure.js';
+import { cannon, load, type Measurement, measurementOf, sleep, type Timing } from './measure.js';
 
 /**
  * 5 connections stand for "everyone else" (the peer measurement DESIGN.md
@@ -23,8 +23,8 @@ export interface StormResult {
   p99Ratio: number | null;
 }
 
-/** `pid`: the server's, to wait until it has worked off the logins still queued when the storm ends. */
-export async function loginStorm(check: autocannon.Options, login: autocannon.Options, timing: Timing, pid: number | undefined): Promise<StormResult> {
+/** Logins still queued when it ends keep the server busy: the caller waits (waitIdle) before measuring anything else there. */
+export async function loginStorm(check: autocannon.Options, login: autocannon.Options, timing: Timing): Promise<StormResult> {
   const quiet = await load(check, STORM_CONNECTIONS.check, timing);
   // The logins start first and outlast the check's warm-up and measurement: the hashing queue is full throughout.
   // Fifty logins queue for the hashers: a long wait is what is measured, not a failure.
@@ -32,6 +32,5 @@ export async function loginStorm(check: autocannon.Options, login: autocannon.Op
   await sleep(timing.warmup * 1000);
   const storm = await load(check, STORM_CONNECTIONS.check, timing);
   const loginResult = measurementOf(await logins);
-  await waitIdle(pid);
   return { quiet, storm, logins: loginResult, p99Ratio: storm.requests === 0 ? null : storm.p99 / Math.max(1, quiet.p99) };
 }

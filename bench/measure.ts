@@ -48,6 +48,10 @@ export function cannon(options: autocannon.Options): Promise<autocannon.Result> 
 }
 
 export function measurementOf(result: autocannon.Result): Measurement {
+  if (result.non2xx + result.errors + result.timeouts + (result.mismatches ?? 0) > 0) {
+    const statuses = Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => `${status}: ${count}`);
+    log(`  ${result.url}: ${result.non2xx} non-2xx (${statuses.join(', ')}), ${result.errors} errors, ${result.timeouts} timeouts, ${result.mismatches ?? 0} bodies refused`);
+  }
   return {
     // Logins run at tens per second: a rounded rate would lose their ratios.
     rps: result.requests.average < 100 ? Math.round(result.requests.average * 10) / 10 : Math.round(result.requests.average),

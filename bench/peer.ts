@@ -10,6 +10,7 @@ import type { PeerHashCost, PeerReady } from './peers/protocol.js';
 import { createDatabase, dropDatabase } from './fixtures.js';
 import { loginStorm, type StormResult } from './login-storm.js';
 import { load, log, type Measurement, peakRssMb, type Timing, waitIdle } from './measure.js';
+import { stormRatioText } from './report.js';
 import { POOL_SIZE, type Service, stop, track } from './service-process.js';
 
 export interface PeerResult {
@@ -103,7 +104,7 @@ export async function measurePeer(dir: string, adminUrl: string, databaseName: s
     if (signUp.status !== 200) throw new Error(`peer sign-up answered ${signUp.status}: ${await signUp.text()}`);
     const cookies: string[] = [];
     while (cookies.length < plan.connections.refresh) cookies.push(...(await Promise.all([1, 2, 3, 4].map(() => signIn(peer.base)))));
-    const getSession = { url: `${peer.base}/api/auth/get-session`, verifyBody: hasSession };
+    const getSession = (base: string): autocannon.Options => ({ url: `${base}/api/auth/get-session`, verifyBody: hasSession });
     const signInLoad = {
       url: `${peer.base}/api/auth/sign-in/email`,
       method: 'POST',
@@ -111,18 +112,19 @@ export async function measurePeer(dir: string, adminUrl: string, databaseName: s
       body: JSON.stringify({ email: EMAIL, password: PASSWORD }),
     };
 
-    const getSessionRow = await load({ ...getSession, headers: { cookie: cookies[0] } }, plan.connections.me, plan.timing, peer.child.pid);
+    const getSessionRow = await load({ ...getSession(peer.base), headers: { cookie: cookies[0] } }, plan.connections.me, plan.timing, peer.child.pid);
     log(`peer get-session: ${getSessionRow.rps} req/s, p99 ${getSessionRow.p99} ms`);
     const signInRow = await load(signInLoad, plan.connections.login, plan.timing, peer.child.pid);
     log(`peer sign-in: ${signInRow.rps} req/s, p99 ${signInRow.p99} ms`);
     await waitIdle(peer.child.pid);
-    const storm = await loginStorm({ ...getSession, headers: { cookie: cookies[0] } }, signInLoad, plan.timing, peer.child.pid);
-    log(`peer get-session p99 under a sign-in storm: ${storm.storm.p99} ms, without: ${storm.quiet.p99} ms`);
+    // No waiting for the sign-ins still queued: this process is stopped next.
+    const storm = await loginStorm({ ...getSession(peer.base), headers: { cookie: cookies[0] } }, signInLoad, plan.timing);
+    log(`peer get-session p99: ${storm.quiet.p99} ms alone, during a sign-in storm ${stormRatioText(storm, plan.timing.measure)}`);
     const firstRss = peakRssMb(peer.child.pid);
     await stop(peer.child);
 
     peer = await startPeer(dir, databaseUrl, { BA_UPDATE_AGE: '0' });
-    const sessionUpdate = await load({ ...getSession, ...sessionPerConnection(cookies) }, plan.connections.refresh, plan.timing, peer.child.pid);
+    const sessionUpdate = await load({ ...getSession(peer.base), ...sessionPerConnection(cookies) }, plan.connections.refresh, plan.timing, peer.child.pid);
     log(`peer get-session with updateAge 0: ${sessionUpdate.rps} req/s, p99 ${sessionUpdate.p99} ms`);
     const secondRss = peakRssMb(peer.child.pid);
     await stop(peer.child);

@@ -59,7 +59,7 @@ const rows: Row[] = [];
 
 function record(row: Row): Row {
   rows.push(row);
-  log(`${row.operation}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}`);
+  log(`${row.operation}: ${row.rps}/s${row.p99 === undefined ? '' : `, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}`}`);
   return row;
 }
 
@@ -120,7 +120,8 @@ async function main(): Promise<void> {
     // 4. login storm: a few connections' session checks, alone and while many valid logins queue for the hashers
     const stormEmails = Array.from({ length: STORM_CONNECTIONS.login }, (_, index) => `storm-${index}@example.test`);
     await insertUsers(pool, stormEmails, hash);
-    const storm = await loginStorm(meLoad, loads.login(service.base, stormEmails), timing, pid);
+    const storm = await loginStorm(meLoad, loads.login(service.base, stormEmails), timing);
+    await waitIdle(pid);
     const stormLabel = `GET /auth/me, ${STORM_CONNECTIONS.check} connections`;
     record({ operation: `${stormLabel}, no logins`, ...storm.quiet });
     record({ operation: `${stormLabel}, while ${STORM_CONNECTIONS.login} connections log in`, ...storm.storm, ratio: storm.p99Ratio ?? undefined, target: 3, better: 'lower', rssMb: peakRssMb(pid) });

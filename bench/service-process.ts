@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { freePort, sleep } from './measure.js';
+import { freePort, log, sleep } from './measure.js';
 
 export const ORIGIN = 'https://bench.example';
 export const POOL_SIZE = 10;
@@ -21,6 +21,9 @@ const SECRETS = { REFRESH_TOKEN_PEPPER: randomBytes(32).toString('base64url'), K
 /** Stopped by stopAll() at the end of the run, or when it fails. */
 export function track(child: ChildProcess): ChildProcess {
   children.push(child);
+  child.once('exit', (code, signal) => {
+    if (code || (signal && signal !== 'SIGTERM')) log(`process ${child.pid} (${child.spawnargs.slice(1).join(' ')}) ended with ${code ?? signal}`);
+  });
   return child;
 }
 

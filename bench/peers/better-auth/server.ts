@@ -1,7 +1,8 @@
 // better-auth with its defaults (email and password on, cookie cache off,
 // scrypt), on node:http, with PostgreSQL through a pg pool as its docs show:
 // the peer that `npm run bench` measures beside the service. Started by the
-// bench (bench/peer.ts) with fork(); it tells its parent its port over IPC.
+// bench (bench/peer.ts) with fork(), it tells its parent its port over IPC;
+// started by hand, it prints its address.
 //
 // Environment:
 //   DATABASE_URL        its own database (required); its tables are created
@@ -61,9 +62,8 @@ server.on('request', (request, response) => {
 });
 
 const ready: PeerReady = { port };
-process.send?.(ready);
+if (process.send) process.send(ready);
+else process.stdout.write(`better-auth listening on ${baseURL}\n`);
 
-process.on('SIGTERM', () => {
-  server.closeAllConnections();
-  server.close(() => void pool.end().finally(() => process.exit(0)));
-});
+// A benchmark target need not drain: requests still queued when the bench stops it are dropped.
+process.on('SIGTERM', () => process.exit(0));
