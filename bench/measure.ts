@@ -62,9 +62,15 @@ export function measurementOf(result: autocannon.Result): Measurement {
   };
 }
 
-/** Warm-up, then the measured run; only the latter counts. `pid`: the server's, for its CPU per request. */
+/**
+ * Warm-up, then the measured run; only the latter counts. `pid`: the
+ * server's, for its CPU per request, and to let it finish what the warm-up
+ * left in flight first (a password hash runs to its end even when its
+ * client is gone), which would otherwise eat into the measured window.
+ */
 export async function load(options: autocannon.Options, connections: number, timing: Timing, pid?: number): Promise<Measurement> {
   await cannon({ ...options, connections, duration: timing.warmup });
+  if (pid !== undefined) await waitIdle(pid);
   const cpuBefore = cpuSeconds(pid);
   const measured = measurementOf(await cannon({ ...options, connections, duration: timing.measure }));
   const cpu = cpuSeconds(pid) - cpuBefore;
