@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { costByPlace, type CpuProfile, trimProfile } from './cpu-profile.js';
 import { createDatabase, dropDatabase, insertFreshTokens } from './fixtures.js';
-import { cannon, cpuSeconds, log, measurementOf, type Timing } from './measure.js';
+import { cannon, cpuSeconds, log, measurementOf, type Timing, waitIdle } from './measure.js';
 import { table } from './report.js';
 import { accessCookieOf, loads, login, register } from './service-client.js';
 import { POOL_SIZE, startService, stop, stopAll } from './service-process.js';
@@ -52,6 +52,7 @@ export async function profilePath({ root, resultsDir, adminUrl, path, timing, co
 
     log(`profiling ${path}: ${connections[path]} connections, warm-up ${timing.warmup} s, measure ${timing.measure} s`);
     await cannon({ ...options, connections: connections[path], duration: timing.warmup });
+    await waitIdle(service.child.pid);
     const from = nowMicros();
     const cpuBefore = cpuSeconds(service.child.pid);
     const measured = measurementOf(await cannon({ ...options, connections: connections[path], duration: timing.measure }));
