@@ -13,12 +13,22 @@ declare module 'autocannon' {
       setupRequest?: (request: Request) => Request;
     }
 
+    /** One connection. */
+    interface Client {
+      setHeaders(headers: Record<string, string>): void;
+      setBody(body: string): void;
+    }
+
     interface Options {
       url: string;
       method?: string;
       headers?: Record<string, string>;
       body?: string;
       requests?: RequestStep[];
+      /** Called once per connection, as it opens. */
+      setupClient?: (client: Client) => void;
+      /** A 2xx whose body fails this counts in `mismatches`. */
+      verifyBody?: (body: string) => boolean;
       connections?: number;
       /** Seconds. */
       duration?: number;
@@ -33,6 +43,9 @@ declare module 'autocannon' {
       /** Connection errors, timeouts included. */
       errors: number;
       timeouts: number;
+      mismatches?: number;
+      url: string;
+      statusCodeStats?: Record<string, { count: number }>;
     }
   }
 

@@ -94,3 +94,12 @@ export async function fillRefreshTokens(
   await pool.query('ANALYZE sessions; ANALYZE refresh_tokens');
   return have;
 }
+
+/** Accounts that all have the same password, with a hash made the way the service makes one. */
+export async function insertUsers(pool: pg.Pool, emails: string[], passwordHash: string): Promise<void> {
+  await pool.query(
+    `INSERT INTO users (id, email, password_hash, created_at, updated_at)
+     SELECT gen_random_uuid(), e, $2, now(), now() FROM unnest($1::text[]) AS e`,
+    [emails, passwordHash],
+  );
+}
