@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
 import pg from 'pg';
-import { CLAIM_TOKEN, FIND_TOKEN, INSERT_CHILD, TOUCH_SESSION } from '../src/sessions/rotation.sql.js';
+import { FIND_TOKEN, ROTATE } from '../src/sessions/rotation.sql.js';
 import type { CeilingMode, CeilingReady } from './ceiling-server.js';
 import type { FreshToken } from './fixtures.js';
 import type { Measurement } from './measure.js';
@@ -27,7 +27,7 @@ export function startCeiling(dir: string, mode: CeilingMode, env: Record<string,
 
 /**
  * Each worker runs the service's refresh round trips for fresh tokens, as fast
- * as pg allows: its lookup, then its rotation transaction, with its very
+ * as pg allows: its lookup, then its one-statement rotation, with its very
  * statements (src/sessions/rotation.sql.ts) in the order and with the
  * parameters RefreshTokensRepository sends them.
  */
@@ -45,23 +45,14 @@ export async function pgRotationCeiling(pool: pg.Pool, tokens: FreshToken[], con
         errors += 1;
         continue;
       }
-      const client = await pool.connect();
-      try {
-        const now = new Date();
-        const idleExpiresAt = new Date(now.getTime() + 14 * 86400_000);
-        await client.query('BEGIN');
-        const touched = await client.query(TOUCH_SESSION, [sessionId, now, idleExpiresAt]);
-        const claimed = await client.query(CLAIM_TOKEN, [tokenId, sessionId, now]);
-        if (touched.rowCount !== 1 || claimed.rowCount !== 1) throw new Error('claim failed');
-        await client.query(INSERT_CHILD, [randomUUID(), sessionId, tokenId, randomBytes(32), now, idleExpiresAt]);
-        await client.query('COMMIT');
-        latencies.push(performance.now() - started);
-      } catch {
+      const now = new Date();
+      const idleExpiresAt = new Date(now.getTime() + 14 * 86400_000);
+      const rotated = await pool.query<{ touched: number; inserted: number }>(ROTATE, [tokenId, sessionId, now, idleExpiresAt, randomUUID(), randomBytes(32), idleExpiresAt]);
+      if (rotated.rows[0]?.inserted !== 1) {
         errors += 1;
-        await client.query('ROLLBACK');
-      } finally {
-        client.release();
+        continue;
       }
+      latencies.push(performance.now() - started);
     }
   };
   const started = performance.now();

@@ -1,13 +1,30 @@
 import { Injectable } from '@nestjs/common';
-import type pg from 'pg';
 import { JOB_LOCK } from '../database/job-locks.js';
 import { type Prisma, PrismaService } from '../database/prisma.service.js';
 import type { AuditEntry } from './audit-entry.js';
 
-/** The refresh path's transaction runs on pg, not Prisma (see SqlPool): the same row, written in that transaction. */
-const INSERT_EVENT = `
-  INSERT INTO audit_events (occurred_at, type, actor, origin, user_id, session_id, ip, user_agent, data)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+const EVENT_COLUMNS = 'occurred_at, type, actor, origin, user_id, session_id, ip, user_agent, data';
+
+/** An event's column values, in EVENT_COLUMNS' order, for statements sent with pg. */
+function eventValues(entry: AuditEntry): unknown[] {
+  return [entry.at, entry.type, entry.actor, entry.origin, entry.userId, entry.sessionId, entry.ip, entry.userAgent, entry.data === undefined ? null : JSON.stringify(entry.data)];
+}
+
+/**
+ * The audit insert as one step of a caller's single statement (the refresh
+ * rotation's data-modifying CTE), so that the event commits with the change
+ * in the same round trip: the row is written once for each row of `source`
+ * (a CTE of the caller's). Its parameters start at `$first`; `values(entry)`
+ * gives them in order. The event's shape stays this file's.
+ */
+export function auditInsertStep(first: number, source: string): { sql: string; values: (entry: AuditEntry) => unknown[] } {
+  const parameters = Array.from({ length: 9 }, (_, index) => `$${first + index}`);
+  parameters[8] = `${parameters[8]}::jsonb`;
+  return {
+    sql: `INSERT INTO audit_events (${EVENT_COLUMNS}) SELECT ${parameters.join(', ')} FROM ${source}`,
+    values: eventValues,
+  };
+}
 
 /**
  * The only code that writes the audit trail. An event is recorded inside the
@@ -47,21 +64,6 @@ export class AuditWriter {
       data: { ip: null, userAgent: null },
     });
     return count;
-  }
-
-  /** Inside a transaction held on a pg client (the refresh rotation). */
-  async recordWithSql(client: pg.ClientBase, entry: AuditEntry): Promise<void> {
-    await client.query(INSERT_EVENT, [
-      entry.at,
-      entry.type,
-      entry.actor,
-      entry.origin,
-      entry.userId,
-      entry.sessionId,
-      entry.ip,
-      entry.userAgent,
-      entry.data === undefined ? null : JSON.stringify(entry.data),
-    ]);
   }
 
   /** An event that accompanies no change of state (a failed login, a grace-window replay): the event is the whole write. */

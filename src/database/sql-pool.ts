@@ -89,6 +89,16 @@ export class SqlPool extends pg.Pool {
     });
   }
 
+  /**
+   * One statement, atomic on its own. Behind a pooler in transaction mode it
+   * is wrapped in a transaction that sets the server-side timeouts, which the
+   * pooler would not keep as session settings.
+   */
+  statement<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    if (this.beginStatement === 'BEGIN') return this.query<R>(text, values);
+    return this.transaction((client) => client.query<R>(text, values));
+  }
+
   /** Runs `work` in one transaction on one connection; rolls back on any throw. */
   async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.connect();

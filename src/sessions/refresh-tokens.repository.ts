@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditEntry } from '../audit/audit-entry.js';
-import { AuditWriter } from '../audit/audit.writer.js';
 import { SqlPool } from '../database/sql-pool.js';
 import type { NewToken, SessionOwner } from './family.js';
-import { CLAIM_TOKEN, FIND_TOKEN, INSERT_CHILD, TOUCH_SESSION } from './rotation.sql.js';
+import { FIND_TOKEN, ROTATE, ROTATE_AUDITED, rotationAuditValues } from './rotation.sql.js';
 
 /** A presented refresh token with everything a rotation decides on. */
 export interface FoundToken {
@@ -43,13 +42,12 @@ interface FoundTokenRow {
   email_verified_at: Date | null;
 }
 
-export type RotationOutcome =
-  | { kind: 'rotated'; child: NewToken & { secret: Buffer } }
-  | { kind: 'session_inactive' }
-  | { kind: 'already_used' };
+export type RotationOutcome = { kind: 'rotated' } | { kind: 'session_inactive' } | { kind: 'already_used' };
 
-/** Raised inside a rotation transaction to roll it back: the token was used meanwhile. */
-class TokenAlreadyUsed extends Error {}
+interface RotationRow {
+  touched: number;
+  inserted: number;
+}
 
 /** A second child for one parent, refused by the unique index on parent_id (pg reports SQLSTATE and constraint). */
 function isSecondChild(error: unknown): boolean {
@@ -59,14 +57,11 @@ function isSecondChild(error: unknown): boolean {
 
 /**
  * The refresh hot path, sent with pg on the pool Prisma shares (see SqlPool
- * for why): the lookup, and the rotation transaction.
+ * for why): the lookup, and the one-statement rotation.
  */
 @Injectable()
 export class RefreshTokensRepository {
-  constructor(
-    private readonly pool: SqlPool,
-    private readonly audit: AuditWriter,
-  ) {}
+  constructor(private readonly pool: SqlPool) {}
 
   async findToken(id: string): Promise<FoundToken | null> {
     const { rows } = await this.pool.query<FoundTokenRow>(FIND_TOKEN, [id]);
@@ -97,40 +92,27 @@ export class RefreshTokensRepository {
   }
 
   /**
-   * One rotation, all or nothing: lock the live session row, claim the token
-   * with a compare-and-set on `used_at IS NULL`, write its single child.
-   * `makeChild` runs between the claim and the insert; `audit`, when given,
-   * is written in the same transaction.
+   * One rotation, all or nothing, in one statement (ROTATE): the live
+   * session touched, the token claimed with a compare-and-set on `used_at IS
+   * NULL`, its single child written, and `audit`, when given, with it. Behind
+   * a pooler in transaction mode the statement runs in a transaction of its
+   * own, which sets the server-side timeouts (see SqlPool).
    */
-  async rotate(input: {
-    sessionId: string;
-    tokenId: string;
-    now: Date;
-    idleExpiresAt: Date;
-    makeChild: () => NewToken & { secret: Buffer };
-    audit?: AuditEntry;
-  }): Promise<RotationOutcome> {
-    const { sessionId, tokenId, now } = input;
+  async rotate(input: { sessionId: string; tokenId: string; now: Date; idleExpiresAt: Date; child: NewToken; audit?: AuditEntry }): Promise<RotationOutcome> {
+    const { sessionId, tokenId, now, child } = input;
+    const values: unknown[] = [tokenId, sessionId, now, input.idleExpiresAt, child.id, child.secretHash, child.expiresAt];
+    const statement = input.audit ? ROTATE_AUDITED : ROTATE;
+    if (input.audit) values.push(...rotationAuditValues({ ...input.audit, data: { tokenId, childId: child.id } }));
+    let outcome: RotationRow;
     try {
-      return await this.pool.transaction(async (client) => {
-        const touched = await client.query(TOUCH_SESSION, [sessionId, now, input.idleExpiresAt]);
-        if (touched.rowCount !== 1) return { kind: 'session_inactive' as const };
-
-        const claimed = await client.query(CLAIM_TOKEN, [tokenId, sessionId, now]);
-        if (claimed.rowCount !== 1) throw new TokenAlreadyUsed();
-
-        const child = input.makeChild();
-        await client.query(INSERT_CHILD, [child.id, sessionId, tokenId, child.secretHash, now, child.expiresAt]);
-        if (input.audit) await this.audit.recordWithSql(client, { ...input.audit, data: { tokenId, childId: child.id } });
-        return { kind: 'rotated' as const, child };
-      });
+      outcome = (await this.pool.statement<RotationRow>(statement, values)).rows[0]!;
     } catch (error) {
       // The unique parent index is the last line: should two claims ever both
       // pass, the second insert fails here and is treated as a lost race.
-      if (error instanceof TokenAlreadyUsed || isSecondChild(error)) {
-        return { kind: 'already_used' };
-      }
+      if (isSecondChild(error)) return { kind: 'already_used' };
       throw error;
     }
+    if (outcome.touched !== 1) return { kind: 'session_inactive' };
+    return outcome.inserted === 1 ? { kind: 'rotated' } : { kind: 'already_used' };
   }
 }

@@ -118,20 +118,19 @@ export class SessionsService {
     if (!found.usedAt) {
       const { session } = found;
       const idleExpiresAt = nextIdleExpiry(now, this.config.sessions.idleTtlSeconds, session.absoluteExpiresAt);
+      // The child's secret is derived before the statement: it is what a replay inside the grace window gets back.
+      const childId = this.random.uuid();
+      const childSecret = deriveChildSecret(this.config.sessions.refreshPepper, presented.secret, childId);
       const outcome = await this.tokens.rotate({
         sessionId: session.id,
         tokenId: found.id,
         now,
         idleExpiresAt,
+        child: { id: childId, secretHash: hashSecret(childSecret), expiresAt: idleExpiresAt },
         audit: this.config.audit.refreshes ? this.event(AUDIT_EVENT.refresh, now, session, client) : undefined,
-        makeChild: () => {
-          const id = this.random.uuid();
-          const secret = deriveChildSecret(this.config.sessions.refreshPepper, presented.secret, id);
-          return { id, secret, secretHash: hashSecret(secret), expiresAt: idleExpiresAt };
-        },
       });
       if (outcome.kind === 'rotated') {
-        return { family: this.family(found.session, idleExpiresAt, outcome.child), outcome: 'rotated' };
+        return { family: this.family(found.session, idleExpiresAt, { id: childId, secret: childSecret }), outcome: 'rotated' };
       }
       // Revoked, expired or used by a concurrent request meanwhile: decide on what is stored now.
       found = await this.tokens.findToken(presented.id);

@@ -5,18 +5,16 @@ import { SessionsService } from '../../src/sessions/sessions.service.js';
 import { SignInService } from '../../src/sign-in/sign-in.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestContext, type TestContext } from '../helpers/app.js';
-import { ControllableRandom } from '../helpers/controllable-random.js';
 import { PASSWORD, uniqueEmail, TEST_CLIENT } from '../helpers/users.js';
 
 const client: ClientInfo = { ip: '203.0.113.7', userAgent: 'integration-test', origin: 'http' };
-const random = new ControllableRandom();
 let t: TestContext;
 let sessions: SessionsService;
 let signIn: SignInService;
 let users: UsersService;
 
 beforeAll(async () => {
-  t = await startTestContext({ random, env: { REFRESH_GRACE_SECONDS: '10' } });
+  t = await startTestContext({ env: { REFRESH_GRACE_SECONDS: '10' } });
   sessions = t.module.get(SessionsService);
   signIn = t.module.get(SignInService);
   users = t.module.get(UsersService);
@@ -40,13 +38,21 @@ async function expectAppError(promise: Promise<unknown>, code: string) {
   expect((error as AppError).code).toBe(code);
 }
 
-test('a crash between the compare-and-set and the insert rolls the whole rotation back', async () => {
+test('a failure after the compare-and-set, inside the one rotation statement, rolls all of it back', async () => {
   const issued = await login();
   const before = await t.prisma.session.findUniqueOrThrow({ where: { id: issued.session.id } });
   t.clock.advanceSeconds(30);
-
-  random.failNextUuidWith(new Error('injected crash after claiming the token'));
-  await expect(signIn.refresh(issued.refreshToken, client)).rejects.toThrow('injected crash');
+  // The child insert is the statement's last write: failing it proves the touch and the claim before it are undone.
+  await t.prisma.$executeRawUnsafe(`
+    CREATE FUNCTION fail_child_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'injected failure after claiming the token'; END $$`);
+  await t.prisma.$executeRawUnsafe(`CREATE TRIGGER fail_child_insert BEFORE INSERT ON refresh_tokens FOR EACH ROW WHEN (NEW.parent_id IS NOT NULL) EXECUTE FUNCTION fail_child_insert()`);
+  try {
+    await expect(signIn.refresh(issued.refreshToken, client)).rejects.toThrow('injected failure');
+  } finally {
+    await t.prisma.$executeRawUnsafe('DROP TRIGGER fail_child_insert ON refresh_tokens');
+    await t.prisma.$executeRawUnsafe('DROP FUNCTION fail_child_insert()');
+  }
 
   const token = await t.prisma.refreshToken.findUniqueOrThrow({ where: { id: idOf(issued.refreshToken) } });
   expect(token.usedAt).toBeNull();
@@ -69,7 +75,7 @@ test('should a claim ever pass twice, the unique parent index stops the second c
     tokenId: idOf(issued.refreshToken),
     now: t.clock.now(),
     idleExpiresAt: new Date(t.clock.now().getTime() + 3600_000),
-    makeChild: () => ({ id: crypto.randomUUID(), secret: Buffer.alloc(32), secretHash: Buffer.alloc(32), expiresAt: t.clock.now() }),
+    child: { id: crypto.randomUUID(), secretHash: Buffer.alloc(32), expiresAt: t.clock.now() },
   });
   expect(outcome).toEqual({ kind: 'already_used' });
   expect(await t.prisma.refreshToken.count({ where: { parentId: idOf(issued.refreshToken) } })).toBe(1);
