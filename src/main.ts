@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import { OperatorSocket } from './cli/operator-socket.js';
-import { createRootLogger, PinoNestLogger } from './common/logger.js';
+import { createRootLogger, createServiceLogger, PinoNestLogger } from './common/logger.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { DatabaseConnection } from './database/database-connection.js';
 import { GracefulShutdown } from './graceful-shutdown.js';
@@ -20,7 +20,7 @@ async function bootstrap(): Promise<void> {
     process.exit(78);
   }
   const { config, warnings } = loaded;
-  const root = createRootLogger(config.log.level);
+  const root = createServiceLogger(config.log.level);
   for (const warning of warnings) root.warn(warning);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(config), {

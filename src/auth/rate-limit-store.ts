@@ -13,6 +13,8 @@ export interface LimiterSpec {
   keyPrefix: string;
   points: number;
   duration: number;
+  /** Counted in this instance's memory only: see RateLimits for the one bucket that is. */
+  perInstance?: boolean;
 }
 
 /**
@@ -41,8 +43,9 @@ export class RateLimitStore implements OnApplicationShutdown {
     }
   }
 
-  limiter(spec: LimiterSpec): RateLimiterAbstract {
+  limiter({ perInstance, ...spec }: LimiterSpec): RateLimiterAbstract {
     const insuranceLimiter = new RateLimiterMemory(spec);
+    if (perInstance) return insuranceLimiter;
     if (this.redis) return new RateLimiterRedis({ ...spec, storeClient: this.redis, insuranceLimiter });
     return new RateLimiterPostgres({
       ...spec,

@@ -15,11 +15,16 @@ import { RateLimitStore } from './rate-limit-store.js';
  * Fixed-window limits (rate-limiter-flexible, counted in a store every
  * instance shares: see RateLimitStore and docs/passwords.md). Logins count
  * per IP, per (account, IP) with a low limit and per account with a much
- * higher one: a guessing run from one
- * address is slowed at once, a distributed one by the account limit, and
- * the owner, from another address, can still sign in meanwhile. Accounts
+ * higher one: a guessing run from one address is slowed at once, a
+ * distributed one by the account limit, and the owner, from another
+ * address, can still sign in meanwhile. Accounts
  * are keyed by the canonical email, so a look-alike spelling shares them.
  * Mailed links count per IP, and per address over a longer window.
+ * Refreshes count per IP in each instance's memory, not in the shared
+ * store: a refresh presents a 256-bit secret, so the limit is against floods,
+ * not guessing, and N instances allowing N times the limit changes nothing
+ * an attacker can do; a shared count would cost every refresh, the hottest
+ * write path, one more database round trip (docs/performance.md).
  */
 @Injectable()
 export class RateLimits {
@@ -32,13 +37,14 @@ export class RateLimits {
   ) {
     const { windowSeconds: duration, loginPerIp, loginPerAccountIp, loginPerAccount, registerPerIp, refreshPerIp, perServiceClient } = config.rateLimits;
     const { recoveryPerIp, mailsPerAccount, mailWindowSeconds } = config.rateLimits;
-    const limiter = (keyPrefix: RateLimitBucket, points: number, window = duration) => store.limiter({ keyPrefix, points, duration: window });
+    const limiter = (keyPrefix: RateLimitBucket, points: number, window = duration, perInstance = false) =>
+      store.limiter({ keyPrefix, points, duration: window, perInstance });
     this.limiters = {
       'login-ip': limiter('login-ip', loginPerIp),
       'login-account-ip': limiter('login-account-ip', loginPerAccountIp),
       'login-account': limiter('login-account', loginPerAccount),
       'register-ip': limiter('register-ip', registerPerIp),
-      'refresh-ip': limiter('refresh-ip', refreshPerIp),
+      'refresh-ip': limiter('refresh-ip', refreshPerIp, duration, true),
       'service-client': limiter('service-client', perServiceClient),
       'recovery-ip': limiter('recovery-ip', recoveryPerIp),
       'mail-account': limiter('mail-account', mailsPerAccount, mailWindowSeconds),

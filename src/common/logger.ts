@@ -63,6 +63,17 @@ export function createRootLogger(level: string, destination?: pino.DestinationSt
 }
 
 /**
+ * The running service's log on stdout, written asynchronously: lines that
+ * arrive while a write is in flight go out together in the next one, so the
+ * event loop never waits on the terminal or the log collector. pino flushes
+ * what is left synchronously when the process exits (process.exit included),
+ * so a shutdown's or a fatal error's last lines are not lost.
+ */
+export function createServiceLogger(level: string): Logger {
+  return createRootLogger(level, pino.destination({ dest: 1, sync: false }));
+}
+
+/**
  * Routes Nest's own log calls (and `new Logger(Context)` in our classes)
  * into the pino logger. An object as the message becomes structured fields.
  */

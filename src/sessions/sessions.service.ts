@@ -68,8 +68,8 @@ export class SessionsService {
     const now = this.clock.now();
     const absoluteExpiresAt = new Date(now.getTime() + this.config.sessions.absoluteTtlSeconds * 1000);
     const idleExpiresAt = nextIdleExpiry(now, this.config.sessions.idleTtlSeconds, absoluteExpiresAt);
-    const sessionId = this.random.uuid();
-    const token = { id: this.random.uuid(), secret: this.random.bytes(SECRET_BYTES) };
+    const sessionId = this.random.timeOrderedUuid();
+    const token = { id: this.random.timeOrderedUuid(), secret: this.random.bytes(SECRET_BYTES) };
 
     const opened = await this.sessions.createSession(
       {
@@ -119,7 +119,7 @@ export class SessionsService {
       const { session } = found;
       const idleExpiresAt = nextIdleExpiry(now, this.config.sessions.idleTtlSeconds, session.absoluteExpiresAt);
       // The child's secret is derived before the statement: it is what a replay inside the grace window gets back.
-      const childId = this.random.uuid();
+      const childId = this.random.timeOrderedUuid();
       const childSecret = deriveChildSecret(this.config.sessions.refreshPepper, presented.secret, childId);
       const outcome = await this.tokens.rotate({
         sessionId: session.id,

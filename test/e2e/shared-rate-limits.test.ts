@@ -66,6 +66,24 @@ test('the counts survive a restart', async () => {
   expect(await wrongPassword(restarted, email)).toBe(429);
 });
 
+test('refreshes are limited per instance, in memory: the shared store is not written on the refresh path', async () => {
+  const [a, b] = [await instance({ RATE_LIMIT_REFRESH_PER_IP: '2' }), await instance({ RATE_LIMIT_REFRESH_PER_IP: '2' })];
+  const refreshes = async (app: TestApp) => {
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) statuses.push((await new HttpClient(app.baseUrl).post('/auth/refresh')).status);
+    return statuses;
+  };
+  expect(await refreshes(a)).toEqual([401, 401, 429]);
+  expect(await refreshes(b)).toEqual([401, 401, 429]);
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    expect((await client.query("SELECT 1 FROM rate_limits WHERE key LIKE 'refresh-ip%'")).rowCount).toBe(0);
+  } finally {
+    await client.end();
+  }
+});
+
 test('keys are stored hashed: no email or IP in the shared table', async () => {
   const app = await instance();
   const email = await someone(app);

@@ -1,19 +1,28 @@
 import { CryptoRandom } from '../../src/common/random.js';
 
-/** Real randomness, except that a test can make the next uuid() call fail (a crash injected mid-operation). */
+/** Real randomness, except that a test can make the next id fail (a crash injected mid-operation). */
 export class ControllableRandom extends CryptoRandom {
-  private failNextUuid: Error | undefined;
+  private failNextId: Error | undefined;
 
   failNextUuidWith(error: Error): void {
-    this.failNextUuid = error;
+    this.failNextId = error;
   }
 
   override uuid(): string {
-    const failure = this.failNextUuid;
+    this.throwIfFailing();
+    return super.uuid();
+  }
+
+  override timeOrderedUuid(): string {
+    this.throwIfFailing();
+    return super.timeOrderedUuid();
+  }
+
+  private throwIfFailing(): void {
+    const failure = this.failNextId;
     if (failure) {
-      this.failNextUuid = undefined;
+      this.failNextId = undefined;
       throw failure;
     }
-    return super.uuid();
   }
 }
