@@ -10,8 +10,9 @@ import { UsersService } from './users/users.service.js';
 const USAGE = `usage: node dist/cli.js <command>    (npm run cli -- <command>)
 
 commands:
-  purge                     delete sessions that ended more than RETENTION_DAYS ago and audit
-                            events older than AUDIT_RETENTION_DAYS, in batches of PURGE_BATCH_SIZE
+  purge                     delete sessions that ended more than RETENTION_DAYS ago, audit events
+                            older than AUDIT_RETENTION_DAYS, and spent SSF streams and events,
+                            in batches of PURGE_BATCH_SIZE
   grant-role <email> <role> give a user a role (for example admin, for the /admin routes)
   revoke-role <email> <role>
 `;
@@ -25,7 +26,10 @@ const COMMANDS: Record<string, { arity: number; run: Command }> = {
     arity: 0,
     run: async (app) => {
       const result = await app.get(PurgeService).run(({ table, deletedSoFar }) => say(`  ${table}: ${deletedSoFar} deleted so far`));
-      say(`purge done: ${result.sessionsDeleted} sessions, ${result.auditEventsDeleted} audit events, ${result.batches} batches, ${result.durationMs} ms`);
+      say(
+        `purge done: ${result.sessionsDeleted} sessions, ${result.auditEventsDeleted} audit events, ` +
+          `${result.streamsDeleted} inactive SSF streams, ${result.securityEventsDeleted} security events, ${result.batches} batches, ${result.durationMs} ms`,
+      );
     },
   },
   'grant-role': {

@@ -13,6 +13,11 @@ export const AUDIT_EVENT = {
   keyWithdrawn: 'signing_key_withdrawn',
   /** A retired key's publication ended: every token it signed has expired, and it left the JWKS. */
   keyExpired: 'signing_key_expired',
+  passwordChanged: 'password_changed',
+  passwordReset: 'password_reset',
+  accountDeleted: 'account_deleted',
+  /** An admin queued a stream's dead-lettered security events for delivery again. */
+  securityEventsRequeued: 'security_events_requeued',
 } as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT)[keyof typeof AUDIT_EVENT];

@@ -5,6 +5,7 @@ import { CsrfCheck } from '../common/csrf-check.js';
 import { RoutePolicies } from '../common/route-policy.js';
 import { ServiceClientsModule } from '../service-clients/service-clients.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { SharedSignalsModule } from '../shared-signals/shared-signals.module.js';
 import { SignInModule } from '../sign-in/sign-in.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -18,12 +19,13 @@ import { RateLimits } from './rate-limits.js';
 import { RouteGuard } from './route.guard.js';
 import { ServiceClientCheck } from './service-client-check.js';
 import { SessionsController } from './sessions.controller.js';
+import { SharedSignalsController } from './shared-signals.controller.js';
 import { WellKnownController } from './well-known.controller.js';
 
 /** The HTTP layer of authentication and of the routes other services call: controllers, cookies, the route guard and what it runs. */
 @Module({
-  imports: [PassportModule, UsersModule, SessionsModule, SignInModule, TokensModule, ServiceClientsModule],
-  controllers: [AuthController, SessionsController, WellKnownController, IntrospectionController],
+  imports: [PassportModule, UsersModule, SessionsModule, SignInModule, TokensModule, ServiceClientsModule, SharedSignalsModule],
+  controllers: [AuthController, SessionsController, WellKnownController, IntrospectionController, SharedSignalsController],
   providers: [
     AuthCookies,
     AccessTokenStrategy,

@@ -91,6 +91,20 @@ export function toAppConfig(env: Env, resolved: ResolvedDefaults) {
       scopes: credential.scopes,
       secretHash: sha256(credential.secret),
     })),
+    sharedSignals: {
+      pushAllowedNetworks: env.SSF_PUSH_ALLOWED_NETWORKS ?? [],
+      /** Tests run their receivers on this machine. */
+      pushAllowsLoopback: env.NODE_ENV === 'test',
+      /** Outside production a receiver may listen on plain HTTP (a laptop); in production pushes need TLS. */
+      pushRequiresHttps: env.NODE_ENV === 'production',
+      pushMaxAttempts: env.SSF_PUSH_MAX_ATTEMPTS,
+      pushRetryBaseMs: env.SSF_PUSH_RETRY_BASE_MS,
+      pushTimeoutMs: env.SSF_PUSH_TIMEOUT_MS,
+      pollMaxWaitSeconds: env.SSF_POLL_MAX_WAIT_SECONDS,
+      eventRetentionDays: env.SSF_EVENT_RETENTION_DAYS,
+      /** 0: streams are never deleted for inactivity. */
+      streamInactivityDays: env.SSF_STREAM_INACTIVITY_DAYS,
+    },
     purge: {
       /** Ended sessions (and their tokens) are kept this long for support and forensics. */
       retentionDays: env.RETENTION_DAYS,

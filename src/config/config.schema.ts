@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { serviceCredentials } from './service-credentials.js';
 import { checkSettings, OWASP_ARGON2 } from './setting-rules.js';
-import { boolean, cookieName, integer, MAX_PROXY_HOPS, originList, postgresUrl, secret, trustProxy } from './setting-types.js';
+import { sharedSignalsSettings } from './shared-signals.settings.js';
+import { boolean, cookieName, documented, integer, MAX_PROXY_HOPS, originList, postgresUrl, secret, type SettingDoc, trustProxy } from './setting-types.js';
+
+export type { SettingDoc } from './setting-types.js';
 
 /**
  * Every setting the service reads, by its environment variable name, with
@@ -11,16 +14,6 @@ import { boolean, cookieName, integer, MAX_PROXY_HOPS, originList, postgresUrl, 
  * variable named. docs/configuration.md's table is checked against this file
  * by test/unit/settings-table.test.ts.
  */
-
-export interface SettingDoc {
-  doc: string;
-  /** For defaults that are computed, or absent: what the table says instead of the value. */
-  defaultDoc?: string;
-  /** Never echoed in error messages. */
-  secret?: boolean;
-}
-
-const documented = <T extends z.ZodType>(schema: T, doc: SettingDoc): T => schema.meta({ ...doc });
 
 const DAY = 24 * 60 * 60;
 
@@ -191,10 +184,11 @@ export const settingsShape = {
     secret: true,
   }),
   SERVICE_CREDENTIALS: documented(serviceCredentials.optional(), {
-    doc: 'the backend services allowed to introspect tokens and read the revocation feed, over HTTP Basic: `<client id>:<scope>[+<scope>]:<secret>`, comma-separated; scopes `introspect`, `revocations`; secrets ≥ 32 of `A–Z a–z 0–9 . _ ~ -` (`openssl rand -hex 32`; in production no placeholder or predictable value), kept only as SHA-256 once loaded',
-    defaultDoc: 'none: both routes answer 401',
+    doc: 'the backend services allowed to introspect tokens, read the revocation feed and receive Shared Signals, over HTTP Basic: `<client id>:<scope>[+<scope>]:<secret>`, comma-separated; scopes `introspect`, `revocations`, `ssf`; secrets ≥ 32 of `A–Z a–z 0–9 . _ ~ -` (`openssl rand -hex 32`; in production no placeholder or predictable value), kept only as SHA-256 once loaded',
+    defaultDoc: 'none: those routes answer 401',
     secret: true,
   }),
+  ...sharedSignalsSettings,
 };
 
 export type RawSettings = z.output<z.ZodObject<typeof settingsShape>>;

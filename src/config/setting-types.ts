@@ -1,6 +1,17 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
+export interface SettingDoc {
+  doc: string;
+  /** For defaults that are computed, or absent: what the table says instead of the value. */
+  defaultDoc?: string;
+  /** Never echoed in error messages. */
+  secret?: boolean;
+}
+
+/** A setting's schema with its description attached (read back by describeSettings for the documentation). */
+export const documented = <T extends z.ZodType>(schema: T, doc: SettingDoc): T => schema.meta({ ...doc });
+
 /** Parsers for environment strings: each turns text into a bounded value, or fails with a message that says what was expected. */
 
 export const boolean = z

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { SharedSignalsModule } from '../shared-signals/shared-signals.module.js';
 import { PurgeService } from './retention.service.js';
 
 /** Deletes what has outlived its retention period, in batches, on a timer and from the CLI. */
 @Module({
-  imports: [SessionsModule, AuditModule],
+  imports: [SessionsModule, AuditModule, SharedSignalsModule],
   providers: [PurgeService],
   exports: [PurgeService],
 })

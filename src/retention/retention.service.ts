@@ -3,19 +3,26 @@ import { AuditWriter } from '../audit/audit.writer.js';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
+import { SecurityEventRetention } from '../shared-signals/security-event-retention.js';
 
 export interface PurgeResult {
   sessionsDeleted: number;
   auditEventsDeleted: number;
+  /** SSF streams whose receiver went quiet (with their events). */
+  streamsDeleted: number;
+  /** SSF events: delivered, or past SSF_EVENT_RETENTION_DAYS undelivered. */
+  securityEventsDeleted: number;
   batches: number;
   durationMs: number;
 }
 
-export type PurgeProgress = (step: { table: 'sessions' | 'audit_events'; deletedSoFar: number }) => void;
+type PurgedTable = 'sessions' | 'audit_events' | 'ssf_streams' | 'ssf_events';
+
+export type PurgeProgress = (step: { table: PurgedTable; deletedSoFar: number }) => void;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Removes ended sessions and old audit events after their retention period, on a timer and from the CLI. */
+/** Removes ended sessions, old audit events and spent security events after their retention period, on a timer and from the CLI. */
 @Injectable()
 export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PurgeService.name);
@@ -25,6 +32,7 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly audit: AuditWriter,
+    private readonly securityEvents: SecurityEventRetention,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -53,7 +61,7 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
     const { retentionDays, auditRetentionDays, batchSize } = this.config.purge;
     let batches = 0;
 
-    const drain = async (table: 'sessions' | 'audit_events', deleteBatch: () => Promise<number>) => {
+    const drain = async (table: PurgedTable, deleteBatch: () => Promise<number>) => {
       let total = 0;
       for (;;) {
         const deleted = await deleteBatch();
@@ -71,7 +79,13 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
         ? 0
         : await drain('audit_events', () => this.audit.deleteOlderThan(new Date(now - auditRetentionDays * DAY_MS), batchSize));
 
-    const result = { sessionsDeleted, auditEventsDeleted, batches, durationMs: this.clock.now().getTime() - now };
+    const at = new Date(now);
+    const streamsDeleted = await drain('ssf_streams', () => this.securityEvents.deleteInactiveStreams(at, batchSize));
+    const securityEventsDeleted =
+      (await drain('ssf_events', () => this.securityEvents.deleteDelivered(at, batchSize))) +
+      (await drain('ssf_events', () => this.securityEvents.deleteUndelivered(at, batchSize)));
+
+    const result = { sessionsDeleted, auditEventsDeleted, streamsDeleted, securityEventsDeleted, batches, durationMs: this.clock.now().getTime() - now };
     this.logger.log({ msg: 'purge finished', event: 'purge_completed', ...result });
     return result;
   }

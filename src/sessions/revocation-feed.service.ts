@@ -14,6 +14,11 @@ export interface RevocationFeed {
 
 /** Tokens are checked by peers whose clocks may run a little behind ours. */
 const REVOCATION_MARGIN_SECONDS = 120;
+
+/** How long a revocation stays in the feed: past it, every access token of the session has expired everywhere. */
+export function revocationWindowSeconds(config: AppConfig): number {
+  return config.tokens.accessTtlSeconds + REVOCATION_MARGIN_SECONDS;
+}
 const MAX_FEED_ENTRIES = 5000;
 /** Longer than a revocation can take to commit (pool wait plus lock_timeout). */
 const FEED_OVERLAP_MS = 30_000;
@@ -46,7 +51,7 @@ export class RevocationFeedService {
   ) {}
 
   private get windowSeconds(): number {
-    return this.config.tokens.accessTtlSeconds + REVOCATION_MARGIN_SECONDS;
+    return revocationWindowSeconds(this.config);
   }
 
   async revokedSince(since: Date | undefined): Promise<RevocationFeed> {

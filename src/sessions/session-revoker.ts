@@ -12,6 +12,9 @@ export const REVOKE_REASON = {
   logoutAll: 'logout_all',
   reuse: 'refresh_token_reused',
   admin: 'admin',
+  passwordChanged: 'password_changed',
+  passwordReset: 'password_reset',
+  accountDeleted: 'account_deleted',
 } as const;
 
 export type RevokeReason = (typeof REVOKE_REASON)[keyof typeof REVOKE_REASON];
@@ -26,8 +29,9 @@ export interface RevocationCause {
 }
 
 /**
- * The one path every revocation takes: the rows, the audit event and a
- * notice to every instance (NOTIFY) in one transaction; then this instance's
+ * The one path every revocation takes: the rows, the audit event, a notice
+ * to every instance (NOTIFY) and the security events for SSF receivers in
+ * one transaction (SessionsRepository.announce); then this instance's
  * cached session checks are dropped at once, even when the answer to a
  * committed revocation is lost on its way back.
  */
@@ -42,7 +46,7 @@ export class SessionRevoker {
   /** Returns false when the session had already been revoked (nothing changes then). */
   async revokeSession(session: { id: string; userId: string }, reason: RevokeReason, cause: RevocationCause): Promise<boolean> {
     try {
-      return await this.sessions.revokeSession(session.id, reason, {
+      return await this.sessions.revokeSession(session, reason, {
         ...this.entry(cause),
         userId: session.userId,
         sessionId: session.id,

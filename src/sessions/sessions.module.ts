@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { SecurityEventOutboxModule } from '../shared-signals/security-event-outbox.module.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 import { RevocationFeedRepository } from './revocation-feed.repository.js';
 import { RevocationFeedService } from './revocation-feed.service.js';
@@ -12,7 +13,7 @@ import { SessionsService } from './sessions.service.js';
 
 /** Refresh families; imports neither users nor tokens (sign-in composes them). */
 @Module({
-  imports: [AuditModule],
+  imports: [AuditModule, SecurityEventOutboxModule],
   providers: [
     SessionsRepository,
     RefreshTokensRepository,

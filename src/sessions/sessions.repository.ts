@@ -4,6 +4,8 @@ import { AuditWriter } from '../audit/audit.writer.js';
 import { JOB_LOCK } from '../database/job-locks.js';
 import { CHANNEL, notify, type SessionNotice } from '../database/notifications.js';
 import { type Prisma, PrismaService } from '../database/prisma.service.js';
+import { SecurityEventOutbox } from '../shared-signals/security-event-outbox.js';
+import type { EndedSessions } from '../shared-signals/security-events.js';
 import type { NewToken } from './family.js';
 
 export interface NewSession {
@@ -45,6 +47,7 @@ export class SessionsRepository {
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditWriter,
+    private readonly securityEvents: SecurityEventOutbox,
   ) {}
 
   async createSession(session: NewSession, audit: AuditEntry): Promise<void> {
@@ -96,18 +99,11 @@ export class SessionsRepository {
    * Ends a family for good: the session and every token in it. Returns false
    * when it was already revoked (the audit entry is then not repeated).
    */
-  revokeSession(sessionId: string, reason: string, audit: AuditEntry): Promise<boolean> {
+  revokeSession(session: { id: string; userId: string }, reason: string, audit: AuditEntry): Promise<boolean> {
     return this.prisma.transaction(async (tx) => {
-      const revoked = await tx.session.updateMany({
-        where: { id: sessionId, revokedAt: null },
-        data: { revokedAt: audit.at, revokeReason: reason },
-      });
-      await tx.refreshToken.updateMany({ where: { sessionId, revokedAt: null }, data: { revokedAt: audit.at } });
-      if (revoked.count === 1) {
-        await this.audit.record(tx, audit);
-        await notify(tx, CHANNEL.sessions, { sid: sessionId } satisfies SessionNotice);
-      }
-      return revoked.count === 1;
+      const revoked = await this.endFamilies(tx, [session.id], reason, audit.at);
+      if (revoked.length === 1) await this.announce(tx, audit, { userId: session.userId, sessionIds: revoked, reason, at: audit.at }, { sid: session.id });
+      return revoked.length === 1;
     });
   }
 
@@ -122,16 +118,46 @@ export class SessionsRepository {
         WHERE "user_id" = ${userId}::uuid AND "revoked_at" IS NULL
           AND "idle_expires_at" > ${now} AND "absolute_expires_at" > ${now}
         ORDER BY "id" FOR UPDATE`;
-      const ids = locked.map((session) => session.id);
-      if (ids.length === 0) return 0;
-      const revoked = await tx.session.updateMany({
-        where: { id: { in: ids }, revokedAt: null },
-        data: { revokedAt: now, revokeReason: reason },
-      });
-      await tx.refreshToken.updateMany({ where: { sessionId: { in: ids }, revokedAt: null }, data: { revokedAt: now } });
-      await this.audit.record(tx, { ...audit, data: { ...audit.data, sessions: revoked.count } });
-      await notify(tx, CHANNEL.sessions, { userId } satisfies SessionNotice);
-      return revoked.count;
+      if (locked.length === 0) return 0;
+      const revoked = await this.endFamilies(tx, locked.map((session) => session.id), reason, now);
+      await this.announce(tx, { ...audit, data: { ...audit.data, sessions: revoked.length } }, { userId, sessionIds: revoked, reason, at: now }, { userId });
+      return revoked.length;
+    });
+  }
+
+  /** Revokes the families among `ids` still live, with their tokens; returns the ids it revoked. */
+  private async endFamilies(tx: Prisma.TransactionClient, ids: string[], reason: string, at: Date): Promise<string[]> {
+    const revoked = await tx.session.updateManyAndReturn({
+      where: { id: { in: ids }, revokedAt: null },
+      data: { revokedAt: at, revokeReason: reason },
+      select: { id: true },
+    });
+    await tx.refreshToken.updateMany({ where: { sessionId: { in: ids }, revokedAt: null }, data: { revokedAt: at } });
+    return revoked.map((session) => session.id);
+  }
+
+  /**
+   * What every revocation leaves behind, in its own transaction: the audit
+   * event, the notice to every instance, and the security events for the SSF
+   * receivers. A new way of ending families goes through here too.
+   */
+  private async announce(tx: Prisma.TransactionClient, audit: AuditEntry, ended: EndedSessions, notice: SessionNotice): Promise<void> {
+    await this.audit.record(tx, audit);
+    await notify(tx, CHANNEL.sessions, notice);
+    await this.securityEvents.recordEndedSessions(tx, ended);
+  }
+
+  /**
+   * Revoked sessions whose access tokens may still be in use (revoked after
+   * `since`), oldest first: the backfill of a new SSF stream, read in its
+   * transaction.
+   */
+  listRevokedSince(tx: Prisma.TransactionClient, since: Date, limit: number): Promise<Array<{ id: string; userId: string; revokedAt: Date | null; revokeReason: string | null }>> {
+    return tx.session.findMany({
+      where: { revokedAt: { gt: since } },
+      select: { id: true, userId: true, revokedAt: true, revokeReason: true },
+      orderBy: [{ revokedAt: 'asc' }, { id: 'asc' }],
+      take: limit,
     });
   }
 
