@@ -13,7 +13,7 @@ export interface PushAddressRules {
 /** Why a push endpoint is refused: said to the receiver that asked for it, never with a resolved address. */
 export class PushAddressRefused extends Error {}
 
-type Resolver = (hostname: string) => Promise<string[]>;
+export type Resolver = (hostname: string) => Promise<string[]>;
 
 const systemResolver: Resolver = async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
 
@@ -70,6 +70,8 @@ export async function allowedAddresses(hostname: string, rules: PushAddressRules
 @Injectable()
 export class PushAddressPolicy {
   private readonly rules: PushAddressRules;
+  /** The system's DNS; tests give names of their own. */
+  protected resolve: Resolver = systemResolver;
 
   constructor(private readonly config: AppConfig) {
     this.rules = { allowedNetworks: config.sharedSignals.pushAllowedNetworks, allowLoopback: config.sharedSignals.pushAllowsLoopback };
@@ -92,6 +94,6 @@ export class PushAddressPolicy {
   }
 
   addressesFor(hostname: string): Promise<string[]> {
-    return allowedAddresses(hostname, this.rules);
+    return allowedAddresses(hostname, this.rules, this.resolve);
   }
 }
