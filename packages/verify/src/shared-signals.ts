@@ -277,6 +277,8 @@ export class SharedSignalsReceiver implements RevocationSource {
 
   /** JSON in and out, HTTP Basic with the credential; a stream that has gone (404) is opened again at the next turn. */
   private async request(method: string, url: string, body?: unknown, timeoutMs = this.options.timeoutMs ?? 5000, authenticate = true): Promise<unknown> {
+    // Everything stops with the receiver, but the deletion it sends on its way out.
+    const signal = method === 'DELETE' ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([this.inFlight.signal, AbortSignal.timeout(timeoutMs)]);
     const { clientId, clientSecret } = this.options.credentials;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (authenticate) headers.authorization = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
@@ -286,7 +288,7 @@ export class SharedSignalsReceiver implements RevocationSource {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       redirect: 'error',
-      signal: AbortSignal.any([this.inFlight.signal, AbortSignal.timeout(timeoutMs)]),
+      signal,
     });
     if (response.status === 404 && this.stream && method !== 'DELETE') {
       this.context.logger.warn('the SSF stream is gone (deleted by the auth service?); opening a new one', { streamId: this.stream.id });
@@ -334,6 +336,6 @@ export class SharedSignalsReceiver implements RevocationSource {
 
 /** The sharing key of a receiver: one stream per process and configuration. */
 export function sharedSignalsKey(issuer: string, options: SharedSignalsOptions): string {
-  const { configurationUrl, delivery, failMode, maxStalenessMs, timeoutMs, verifyEveryMs } = options;
-  return JSON.stringify(['ssf', issuer, configurationUrl, options.credentials.clientId, delivery, failMode, maxStalenessMs, timeoutMs, verifyEveryMs]);
+  const { configurationUrl, delivery, failMode, maxStalenessMs, timeoutMs, verifyEveryMs, description } = options;
+  return JSON.stringify(['ssf', issuer, configurationUrl, options.credentials.clientId, delivery, failMode, maxStalenessMs, timeoutMs, verifyEveryMs, description]);
 }
