@@ -100,7 +100,7 @@ export function toAppConfig(env: Env, resolved: ResolvedDefaults) {
       pushMaxAttempts: env.SSF_PUSH_MAX_ATTEMPTS,
       pushRetryBaseMs: env.SSF_PUSH_RETRY_BASE_MS,
       pushTimeoutMs: env.SSF_PUSH_TIMEOUT_MS,
-      pollMaxWaitSeconds: env.SSF_POLL_MAX_WAIT_SECONDS,
+      pollMaxWaitSeconds: env.SSF_POLL_MAX_WAIT_SECONDS ?? Math.max(0, Math.min(20, Math.floor(env.HTTP_IDLE_TIMEOUT_MS / 1000) - 5)),
       eventRetentionDays: env.SSF_EVENT_RETENTION_DAYS,
       /** 0: streams are never deleted for inactivity. */
       streamInactivityDays: env.SSF_STREAM_INACTIVITY_DAYS,

@@ -34,8 +34,9 @@ export const sharedSignalsSettings = {
   SSF_PUSH_TIMEOUT_MS: documented(integer(500, 60_000).default(5000), {
     doc: 'a receiver must answer a push within this, or the attempt fails',
   }),
-  SSF_POLL_MAX_WAIT_SECONDS: documented(integer(0, 300).default(20), {
-    doc: 'the longest a poll (RFC 8936, without `returnImmediately`) waits for an event before answering empty; at least 5 s below `HTTP_IDLE_TIMEOUT_MS`',
+  SSF_POLL_MAX_WAIT_SECONDS: documented(integer(0, 300).optional(), {
+    doc: 'the longest a poll (RFC 8936, without `returnImmediately`) waits for an event before answering empty; at least 5 s below `HTTP_IDLE_TIMEOUT_MS`, which would otherwise cut the waiting poll',
+    defaultDoc: '`20`, less with an `HTTP_IDLE_TIMEOUT_MS` under 25 s',
   }),
   SSF_EVENT_RETENTION_DAYS: documented(integer(1, 365).default(7), {
     doc: 'events still undelivered (waiting, or dead-lettered) after this long are purged, with a log line per stream; delivered events are purged a day after delivery',

@@ -443,5 +443,7 @@ describe('Shared Signals settings', () => {
   test('a long poll must end 5 s before the idle timeout would cut it', () => {
     expect(problemFor(configError(env({ SSF_POLL_MAX_WAIT_SECONDS: '26' })), 'SSF_POLL_MAX_WAIT_SECONDS')).toContain('HTTP_IDLE_TIMEOUT_MS');
     expect(loadConfig(env({ SSF_POLL_MAX_WAIT_SECONDS: '55', HTTP_IDLE_TIMEOUT_MS: '60000' })).config.sharedSignals.pollMaxWaitSeconds).toBe(55);
+    // Unset, it follows a short idle timeout down rather than refuse to start.
+    expect(loadConfig(env({ HTTP_IDLE_TIMEOUT_MS: '12000' })).config.sharedSignals.pollMaxWaitSeconds).toBe(7);
   });
 });
