@@ -2,12 +2,13 @@ import { decodeProtectedHeader, errors, jwtVerify, type ProtectedHeaderParameter
 import { consoleLogger, VerificationError, type VerifierLogger } from './errors.js';
 import { JwksCache, type JwksCacheOptions, type JwksHealth } from './jwks-cache.js';
 import { acquireSource, feedKey, type RevocationOptions, RevocationPoller, type RevocationsHealth } from './revocations.js';
-import { type PushAnswer, type PushedEvent, SharedSignalsReceiver, sharedSignalsKey, type SharedSignalsOptions } from './shared-signals.js';
+import { SharedSignalsReceiver } from './shared-signals.js';
+import { type PushAnswer, type PushedEvent, sharedSignalsKey, type SharedSignalsOptions } from './shared-signals-options.js';
 
 export { VerificationError, type VerificationErrorCode, type VerifierLogger } from './errors.js';
 export type { JwksCacheOptions, JwksHealth } from './jwks-cache.js';
 export type { RevocationOptions, RevocationsHealth } from './revocations.js';
-export type { PushAnswer, PushedEvent, SharedSignalsOptions } from './shared-signals.js';
+export type { PushAnswer, PushedEvent, SharedSignalsOptions } from './shared-signals-options.js';
 
 /** The claims of the auth service's access tokens (RFC 9068, plus `sid` and `roles`). */
 export interface AccessTokenClaims {

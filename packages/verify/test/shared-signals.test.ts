@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { createVerifier, VerificationError, type Verifier } from '../src/verify.js';
-import type { SharedSignalsOptions } from '../src/shared-signals.js';
+import type { SharedSignalsOptions } from '../src/shared-signals-options.js';
 import { AUDIENCE, type Exchange, FakeFetch, FakeJwks, ISSUER, RecordingLogger, type SigningKey, signingKey, TestClock, token } from './fakes.js';
 
 const CREDENTIALS = { clientId: 'billing', clientSecret: 'billing-secret-0123456789abcdef0123456789' };
