@@ -65,6 +65,8 @@ export class PollDelivery {
       const deadline = AbortSignal.timeout(waitSeconds * 1000);
       while (waiting.length === 0 && !deadline.aborted && !this.waiters.closing) {
         await this.waiters.wait(stream.id, deadline);
+        // At shutdown the poll answers with nothing rather than reach for a pool being closed.
+        if (this.waiters.closing) break;
         waiting = await this.events.waitingForPoll(stream.id, maxEvents + 1);
       }
     }
