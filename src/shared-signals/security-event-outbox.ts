@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config.js';
 import { JOB_LOCK } from '../database/job-locks.js';
 import { CHANNEL, notify, type SecurityEventsNotice } from '../database/notifications.js';
 import type { Prisma } from '../database/prisma.service.js';
-import { type EndedSessions, eventsForEndedSessions, type SecurityEvent, setClaims, verificationEvent } from './security-events.js';
+import { type EndedSessions, EVENT_TYPE, eventsForEndedSessions, type SecurityEvent, setClaims, verificationEvent } from './security-events.js';
 
 /** A stream as the outbox addresses it. */
 export interface OutboxStream {
@@ -54,7 +54,8 @@ export class SecurityEventOutbox {
    * JOB_LOCK.ssfStreams exclusively.
    */
   recordBackfill(tx: Prisma.TransactionClient, stream: OutboxStream, ended: EndedSessions[], at: Date): Promise<void> {
-    const events = ended.flatMap((each) => eventsForEndedSessions(this.config.tokens.issuer, each));
+    // Only the sessions: a password changed minutes ago is no news to a receiver that starts now, a session it must refuse is.
+    const events = ended.flatMap((each) => eventsForEndedSessions(this.config.tokens.issuer, each)).filter((event) => event.type === EVENT_TYPE.sessionRevoked);
     return this.write(tx, [stream], events, at);
   }
 
