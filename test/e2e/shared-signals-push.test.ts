@@ -1,3 +1,5 @@
+import { AUDIT_EVENT } from '../../src/audit/audit-entry.js';
+import { REVOKE_REASON, SessionRevoker } from '../../src/sessions/session-revoker.js';
 import { PushDelivery } from '../../src/shared-signals/push-delivery.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -95,6 +97,40 @@ test('a verification event and a logout are pushed at once, as application/secev
   const sets = await Promise.all(pushed.map((request) => receiver.verifySet(request.body)));
   expect(sets.find((set) => set.type === VERIFICATION)?.event).toEqual({ state: 'push-state' });
   expect(sets.map(revokedSession)).toContain(sessionId);
+});
+
+test('reuse detection, an admin revocation and a password change are pushed as session-revoked too, with their reasons', async () => {
+  const before = endpoint.requests.length;
+  const stolen = new HttpClient(t.baseUrl);
+  const stolenLogin = (await registerAndLogin(stolen)).login;
+  const oldRefresh = stolen.cookieValue('__Secure-refresh')!;
+  await stolen.post('/auth/refresh');
+  t.clock.advance(11_000);
+  stolen.setCookie('__Secure-refresh', oldRefresh, '/auth');
+  expect((await stolen.post('/auth/refresh')).body.error).toBe('refresh_token_reused');
+
+  const victim = new HttpClient(t.baseUrl);
+  const victimLogin = (await registerAndLogin(victim)).login;
+  expect((await admin.post(`/admin/sessions/${victimLogin.body.session.id}/revoke`)).status).toBe(200);
+
+  // The password-change flow is built elsewhere; it ends the sessions through the revoker, as here.
+  const changer = new HttpClient(t.baseUrl);
+  const changed = await registerAndLogin(changer);
+  await t.module.get(SessionRevoker).revokeAllForUser(changed.userId, REVOKE_REASON.passwordChanged, {
+    type: AUDIT_EVENT.passwordChanged,
+    actor: changed.userId,
+    client: { ip: null, userAgent: null },
+  });
+
+  await eventually(() => endpoint.requests.length >= before + 3);
+  await settle();
+  const sets = await Promise.all(endpoint.requests.slice(before).map((request) => receiver.verifySet(request.body)));
+  const reasonFor = (sessionId: string) => sets.find((set) => revokedSession(set) === sessionId)?.event.reason_admin.en;
+  expect(reasonFor(stolenLogin.body.session.id)).toBe('refresh_token_reused');
+  expect(reasonFor(victimLogin.body.session.id)).toBe('admin');
+  expect(reasonFor(changed.login.body.session.id)).toBe('password_changed');
+  // This stream asked for session-revoked only: no credential-change comes.
+  expect(sets.every((set) => set.type === SESSION_REVOKED)).toBe(true);
 });
 
 test('a receiver that fails three times receives the event on the fourth attempt, every time with the same jti', async () => {
