@@ -1,4 +1,4 @@
-import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basicAuthorization } from './config.js';
@@ -173,11 +173,6 @@ export class PushEndpoint {
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  /** Header of a pushed SET, for the `kid` and `typ`. */
-  static header(request: PushRequest) {
-    return decodeProtectedHeader(request.body);
   }
 }
 
