@@ -42,6 +42,6 @@ export const sharedSignalsSettings = {
     doc: 'events still undelivered (waiting, or dead-lettered) after this long are purged, with a log line per stream; delivered events are purged a day after delivery',
   }),
   SSF_STREAM_INACTIVITY_DAYS: documented(integer(0, 365).default(1), {
-    doc: "a stream whose receiver has made no request about it (a poll, a management or verification call) for this long is deleted by the purge, with its events (`0`: never); said in each stream's `inactivity_timeout`",
+    doc: "a stream whose receiver has shown no sign of life (a poll, a management or verification call, a push it accepted) for this long is deleted by the purge, with its events (`0`: never); said in each stream's `inactivity_timeout`",
   }),
 };

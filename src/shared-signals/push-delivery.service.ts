@@ -9,6 +9,7 @@ import { openAuthorization } from './push-authorization.js';
 import { PushTransport } from './push-transport.js';
 import { SecurityEventSigner } from './security-event-signer.js';
 import { type ClaimedPush, SecurityEventsRepository } from './security-events.repository.js';
+import { StreamsRepository } from './streams.repository.js';
 
 /** Due pushes are looked for this often, and at once when a transaction writes events (NOTIFY). */
 const SWEEP_INTERVAL_MS = 1000;
@@ -33,6 +34,7 @@ export class PushDelivery implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly events: SecurityEventsRepository,
+    private readonly streams: StreamsRepository,
     private readonly transport: PushTransport,
     private readonly signer: SecurityEventSigner,
     private readonly config: AppConfig,
@@ -97,6 +99,8 @@ export class PushDelivery implements OnApplicationBootstrap, OnModuleDestroy {
     const now = this.clock.now();
     if (outcome.delivered) {
       await this.events.markDelivered(push.id, now);
+      // A receiver that takes our pushes is alive, whether or not it calls us: its stream is not idle.
+      await this.streams.touch(push.streamId, now);
       return;
     }
     const { pushMaxAttempts, pushRetryBaseMs } = this.config.sharedSignals;
