@@ -24,6 +24,8 @@ export const AUDIT_EVENT = {
   passwordReset: 'password_reset',
   emailVerified: 'email_verified',
   accountDeleted: 'account_deleted',
+  /** An admin queued a stream's dead-lettered security events for delivery again. */
+  securityEventsRequeued: 'security_events_requeued',
 } as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT)[keyof typeof AUDIT_EVENT];

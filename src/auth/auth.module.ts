@@ -6,6 +6,7 @@ import { CsrfCheck } from '../common/csrf-check.js';
 import { RoutePolicies } from '../common/route-policy.js';
 import { ServiceClientsModule } from '../service-clients/service-clients.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { SharedSignalsModule } from '../shared-signals/shared-signals.module.js';
 import { SignInModule } from '../sign-in/sign-in.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { AccountController } from './account.controller.js';
@@ -20,12 +21,13 @@ import { RateLimits } from './rate-limits.js';
 import { RouteGuard } from './route.guard.js';
 import { ServiceClientCheck } from './service-client-check.js';
 import { SessionsController } from './sessions.controller.js';
+import { SharedSignalsController } from './shared-signals.controller.js';
 import { WellKnownController } from './well-known.controller.js';
 
 /** The HTTP layer of authentication and of the routes other services call: controllers, cookies, the route guard and what it runs. */
 @Module({
-  imports: [PassportModule, AccountModule, SessionsModule, SignInModule, TokensModule, ServiceClientsModule],
-  controllers: [AuthController, AccountController, SessionsController, WellKnownController, IntrospectionController],
+  imports: [PassportModule, AccountModule, SessionsModule, SignInModule, TokensModule, ServiceClientsModule, SharedSignalsModule],
+  controllers: [AuthController, AccountController, SessionsController, WellKnownController, IntrospectionController, SharedSignalsController],
   providers: [
     AuthCookies,
     AccessTokenStrategy,

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { createParamDecorator, type ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../common/app-error.js';
 import type { ServiceScope } from '../config/service-credentials.js';
@@ -49,3 +49,10 @@ export class ServiceClientCheck {
     request.serviceClient = client;
   }
 }
+
+/** The service client the route guard authenticated, on a route with `@ServiceClient(scope)`. */
+export const CurrentServiceClient = createParamDecorator((_data: unknown, context: ExecutionContext): ServiceClient => {
+  const client = context.switchToHttp().getRequest<FastifyRequest & { serviceClient?: ServiceClient }>().serviceClient;
+  if (!client) throw new Error('CurrentServiceClient used on a route without @ServiceClient()');
+  return client;
+});

@@ -6,6 +6,7 @@ import { ifNoneMatchHits } from '../common/etag.js';
 import { Public, RateLimit, ServiceClient } from '../common/route-policy.js';
 import { AppConfig } from '../config/app-config.js';
 import { RevocationFeedService } from '../sessions/revocation-feed.service.js';
+import { transmitterMetadata } from '../shared-signals/stream-configuration.js';
 import { SigningKeysService } from '../tokens/signing-keys.service.js';
 import { JwksView, toJwksView } from './views/jwks.view.js';
 import { RevokedSessionsView, toRevocationFeedView } from './views/revocation-feed.view.js';
@@ -17,7 +18,7 @@ export class RevocationsQuery {
   since?: string;
 }
 
-/** What other services read: the signing keys (public) and the revoked sessions (service clients only). */
+/** What other services read: the signing keys and the SSF transmitter's metadata (public), and the revoked sessions (service clients only). */
 @ApiTags('well-known')
 @Controller('.well-known')
 export class WellKnownController {
@@ -47,6 +48,18 @@ export class WellKnownController {
     if (!ifNoneMatchHits(ifNoneMatch, view.etag)) return view.body;
     reply.code(304);
     return '';
+  }
+
+  /**
+   * The Shared Signals transmitter's metadata (SSF 1.0 §7): where to manage
+   * streams, how events are delivered, how receivers authenticate. It
+   * changes only with the configuration.
+   */
+  @Public()
+  @Get('ssf-configuration')
+  @Header('cache-control', 'public, max-age=3600')
+  ssfConfiguration() {
+    return transmitterMetadata(this.config.tokens.issuer);
   }
 
   /**

@@ -117,6 +117,20 @@ export function toAppConfig(env: Env, resolved: ResolvedDefaults) {
     },
     docs: { enabled: env.DOCS_ENABLED ?? env.NODE_ENV !== 'production' },
     adminConsole: { enabled: env.ADMIN_CONSOLE_ENABLED ?? env.NODE_ENV !== 'production', path: env.ADMIN_CONSOLE_PATH },
+    sharedSignals: {
+      pushAllowedNetworks: env.SSF_PUSH_ALLOWED_NETWORKS ?? [],
+      /** Tests run their receivers on this machine. */
+      pushAllowsLoopback: env.NODE_ENV === 'test',
+      /** Outside production a receiver may listen on plain HTTP (a laptop); in production pushes need TLS. */
+      pushRequiresHttps: env.NODE_ENV === 'production',
+      pushMaxAttempts: env.SSF_PUSH_MAX_ATTEMPTS,
+      pushRetryBaseMs: env.SSF_PUSH_RETRY_BASE_MS,
+      pushTimeoutMs: env.SSF_PUSH_TIMEOUT_MS,
+      pollMaxWaitSeconds: env.SSF_POLL_MAX_WAIT_SECONDS ?? Math.max(0, Math.min(20, Math.floor(env.HTTP_IDLE_TIMEOUT_MS / 1000) - 5)),
+      eventRetentionDays: env.SSF_EVENT_RETENTION_DAYS,
+      /** 0: streams are never deleted for inactivity. */
+      streamInactivityDays: env.SSF_STREAM_INACTIVITY_DAYS,
+    },
     purge: {
       /** Ended sessions (and their tokens) are kept this long for support and forensics. */
       retentionDays: env.RETENTION_DAYS,

@@ -4,6 +4,7 @@ import { operationsSettings } from './operations.settings.js';
 import { serviceCredentials } from './service-credentials.js';
 import { checkSettings, OWASP_ARGON2 } from './setting-rules.js';
 import { boolean, cookieName, DAY, documented, integer, MAX_PROXY_HOPS, originList, postgresUrl, secret, type SettingDoc, trustProxy } from './setting-types.js';
+import { sharedSignalsSettings } from './shared-signals.settings.js';
 
 export type { SettingDoc } from './setting-types.js';
 
@@ -190,10 +191,11 @@ export const settingsShape = {
     secret: true,
   }),
   SERVICE_CREDENTIALS: documented(serviceCredentials.optional(), {
-    doc: 'the backend services allowed to introspect tokens and read the revocation feed, over HTTP Basic: `<client id>:<scope>[+<scope>]:<secret>`, comma-separated; scopes `introspect`, `revocations`; secrets ≥ 32 of `A–Z a–z 0–9 . _ ~ -` (`openssl rand -hex 32`; in production no placeholder or predictable value), kept only as SHA-256 once loaded',
-    defaultDoc: 'none: both routes answer 401',
+    doc: 'the backend services allowed to introspect tokens, read the revocation feed and receive Shared Signals, over HTTP Basic: `<client id>:<scope>[+<scope>]:<secret>`, comma-separated; scopes `introspect`, `revocations`, `ssf`; secrets ≥ 32 of `A–Z a–z 0–9 . _ ~ -` (`openssl rand -hex 32`; in production no placeholder or predictable value), kept only as SHA-256 once loaded',
+    defaultDoc: 'none: those routes answer 401',
     secret: true,
   }),
+  ...sharedSignalsSettings,
 };
 
 export type RawSettings = z.output<z.ZodObject<typeof settingsShape>>;

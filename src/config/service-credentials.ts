@@ -5,7 +5,7 @@ import { secretWeakness } from './setting-types.js';
  * What a service client may ask for. A client gets only the scopes its
  * entry names, so a scope added later is never granted by an old entry.
  */
-export const SERVICE_SCOPES = ['introspect', 'revocations'] as const;
+export const SERVICE_SCOPES = ['introspect', 'revocations', 'ssf'] as const;
 export type ServiceScope = (typeof SERVICE_SCOPES)[number];
 
 export interface ServiceCredential {

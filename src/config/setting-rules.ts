@@ -52,6 +52,11 @@ export function checkSettings(env: RawSettings, fail: (setting: string, message:
     if (weakCredentials.length > 0) fail('SERVICE_CREDENTIALS', weakCredentials.join('; '));
   }
 
+  // A long poll waits without a byte on the wire; the idle timeout must not cut it first.
+  if (env.SSF_POLL_MAX_WAIT_SECONDS !== undefined && env.SSF_POLL_MAX_WAIT_SECONDS * 1000 + 5000 > env.HTTP_IDLE_TIMEOUT_MS) {
+    fail('SSF_POLL_MAX_WAIT_SECONDS', 'must be at least 5 s shorter than HTTP_IDLE_TIMEOUT_MS, which would otherwise close a waiting poll');
+  }
+
   if (env.DATABASE_POOLER === 'transaction' && !env.DATABASE_DIRECT_URL) {
     fail('DATABASE_DIRECT_URL', 'is required with DATABASE_POOLER=transaction: LISTEN and the migrations need a session of their own');
   }

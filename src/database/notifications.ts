@@ -10,11 +10,15 @@ export const CHANNEL = {
   sessions: 'auth_sessions',
   /** Signing keys changed (staged, promoted, withdrawn): re-read them. */
   keys: 'auth_keys',
+  /** Security events were written to the SSF outbox: `{ streams }` (or `{ all: true }`); wakes long polls and the push worker. */
+  securityEvents: 'auth_security_events',
 } as const;
 
 export type Channel = (typeof CHANNEL)[keyof typeof CHANNEL];
 
 export type SessionNotice = { sid: string } | { userId: string };
+
+export type SecurityEventsNotice = { streams: string[] } | { all: true };
 
 /**
  * Sent inside the caller's transaction: PostgreSQL delivers it at commit and

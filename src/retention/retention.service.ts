@@ -8,6 +8,7 @@ import { Metrics } from '../metrics/metrics.js';
 import { revocationWindowSeconds } from '../sessions/revocation-feed.service.js';
 import { SessionsRepository } from '../sessions/sessions.repository.js';
 import { UsersRepository } from '../users/users.repository.js';
+import { SecurityEventRetention } from '../shared-signals/security-event-retention.js';
 
 export interface PurgeResult {
   sessionsDeleted: number;
@@ -15,11 +16,15 @@ export interface PurgeResult {
   usersDeleted: number;
   accountTokensDeleted: number;
   auditEventsDeleted: number;
+  /** SSF streams whose receiver went quiet (with their events). */
+  streamsDeleted: number;
+  /** SSF events: delivered, or past SSF_EVENT_RETENTION_DAYS undelivered. */
+  securityEventsDeleted: number;
   batches: number;
   durationMs: number;
 }
 
-type PurgedTable = 'sessions' | 'users' | 'account_tokens' | 'audit_events';
+type PurgedTable = 'sessions' | 'users' | 'account_tokens' | 'audit_events' | 'ssf_streams' | 'ssf_events';
 
 export type PurgeProgress = (step: { table: PurgedTable; deletedSoFar: number }) => void;
 
@@ -28,7 +33,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /**
  * Removes what outlived its retention period, on a timer and from the CLI:
  * ended sessions, deleted accounts (once the revocation feed no longer
- * needs their sessions), expired account tokens and old audit events.
+ * needs their sessions), expired account tokens, old audit events, and
+ * spent SSF streams and security events.
  */
 @Injectable()
 export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -42,6 +48,7 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly accountTokens: AccountTokensRepository,
     private readonly audit: AuditWriter,
     private readonly auditReader: AuditReader,
+    private readonly securityEvents: SecurityEventRetention,
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
@@ -61,13 +68,14 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
   /** What a pass would delete now: for a progress bar (rows may change before the pass runs). */
   async backlog(): Promise<Record<PurgedTable, number>> {
     const { sessionCutoff, deletedAccountCutoff, auditCutoff } = this.cutoffs(this.clock.now().getTime());
-    const [sessions, users, accountTokens, auditEvents] = await Promise.all([
+    const [sessions, users, accountTokens, auditEvents, securityEvents] = await Promise.all([
       this.sessions.countEnded(sessionCutoff),
       this.users.countMarkedBefore(deletedAccountCutoff),
       this.accountTokens.countExpiredBefore(sessionCutoff),
       auditCutoff ? this.auditReader.countOlderThan(auditCutoff) : 0,
+      this.securityEvents.backlog(this.clock.now()),
     ]);
-    return { sessions, users, account_tokens: accountTokens, audit_events: auditEvents };
+    return { sessions, users, account_tokens: accountTokens, audit_events: auditEvents, ssf_streams: securityEvents.streams, ssf_events: securityEvents.events };
   }
 
   private cutoffs(now: number): { sessionCutoff: Date; deletedAccountCutoff: Date; auditCutoff: Date | undefined } {
@@ -114,7 +122,22 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
     const accountTokensDeleted = await drain('account_tokens', () => this.accountTokens.deleteExpiredBefore(sessionCutoff, batchSize));
     const auditEventsDeleted = auditCutoff ? await drain('audit_events', () => this.audit.deleteOlderThan(auditCutoff, batchSize)) : 0;
 
-    const result = { sessionsDeleted, usersDeleted, accountTokensDeleted, auditEventsDeleted, batches, durationMs: this.clock.now().getTime() - now };
+    const at = new Date(now);
+    const streamsDeleted = await drain('ssf_streams', () => this.securityEvents.deleteInactiveStreams(at, batchSize));
+    const securityEventsDeleted =
+      (await drain('ssf_events', () => this.securityEvents.deleteDelivered(at, batchSize))) +
+      (await drain('ssf_events', () => this.securityEvents.deleteUndelivered(at, batchSize)));
+
+    const result = {
+      sessionsDeleted,
+      usersDeleted,
+      accountTokensDeleted,
+      auditEventsDeleted,
+      streamsDeleted,
+      securityEventsDeleted,
+      batches,
+      durationMs: this.clock.now().getTime() - now,
+    };
     this.logger.log({ msg: 'purge finished', event: 'purge_completed', ...result });
     return result;
   }

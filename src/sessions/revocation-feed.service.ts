@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { AppConfig } from '../config/app-config.js';
-import { RevocationFeedRepository } from './revocation-feed.repository.js';
+import { RevokedSessionsRepository } from './revoked-sessions.repository.js';
 
 export interface RevocationFeed {
   revoked: Array<{ sid: string; revokedAt: Date }>;
@@ -45,7 +45,7 @@ export class RevocationFeedService {
   private reading: Promise<Snapshot> | undefined;
 
   constructor(
-    private readonly feed: RevocationFeedRepository,
+    private readonly feed: RevokedSessionsRepository,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}

@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config.js';
 import { NotificationListener } from '../database/notification-listener.js';
 import { CHANNEL, type SessionNotice } from '../database/notifications.js';
 import type { SessionOwner } from './family.js';
-import { RevocationFeedRepository } from './revocation-feed.repository.js';
+import { RevokedSessionsRepository } from './revoked-sessions.repository.js';
 
 export interface LiveSession {
   userId: string;
@@ -46,7 +46,7 @@ export class SessionCheckCache {
     config: AppConfig,
     clock: Clock,
     private readonly listener: NotificationListener,
-    private readonly revocations: RevocationFeedRepository,
+    private readonly revocations: RevokedSessionsRepository,
   ) {
     this.trustedMs = config.sessions.checkCacheMs;
     // ttlResolution 0: read the clock on every lookup rather than lru-cache's 1 ms snapshot of it.

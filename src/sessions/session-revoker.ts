@@ -5,7 +5,7 @@ import { Clock } from '../common/clock.js';
 import { Metrics, type RevocationCause as RevocationMetric } from '../metrics/metrics.js';
 import type { Prisma } from '../database/prisma.service.js';
 import { SessionCheckCache } from './session-check-cache.js';
-import { SessionsRepository } from './sessions.repository.js';
+import { SessionRevocationsRepository } from './session-revocations.repository.js';
 
 /** Stored in `sessions.revoke_reason`. */
 export const REVOKE_REASON = {
@@ -40,15 +40,16 @@ export interface RevocationCause {
 }
 
 /**
- * The one path every revocation takes: the rows, the audit event and a
- * notice to every instance (NOTIFY) in one transaction; then this instance's
+ * The one path every revocation takes: the rows, the audit event, a notice
+ * to every instance (NOTIFY) and the security events for SSF receivers in
+ * one transaction (SessionRevocationsRepository); then this instance's
  * cached session checks are dropped at once, even when the answer to a
  * committed revocation is lost on its way back.
  */
 @Injectable()
 export class SessionRevoker {
   constructor(
-    private readonly sessions: SessionsRepository,
+    private readonly sessions: SessionRevocationsRepository,
     private readonly checks: SessionCheckCache,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
@@ -57,7 +58,7 @@ export class SessionRevoker {
   /** Returns false when the session had already been revoked (nothing changes then). */
   async revokeSession(session: { id: string; userId: string }, reason: RevokeReason, cause: RevocationCause): Promise<boolean> {
     try {
-      const revoked = await this.sessions.revokeSession(session.id, reason, {
+      const revoked = await this.sessions.revokeSession(session, reason, {
         ...this.entry(cause),
         userId: session.userId,
         sessionId: session.id,

@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { SecurityEventOutboxModule } from '../shared-signals/security-event-outbox.module.js';
 import { ActiveSessionsGauge } from './active-sessions-gauge.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
-import { RevocationFeedRepository } from './revocation-feed.repository.js';
 import { RevocationFeedService } from './revocation-feed.service.js';
+import { RevokedSessionsRepository } from './revoked-sessions.repository.js';
 import { SessionCheckCache } from './session-check-cache.js';
 import { SessionCheck } from './session-check.service.js';
+import { SessionRevocationsRepository } from './session-revocations.repository.js';
 import { SessionRevoker } from './session-revoker.js';
 import { SessionsAdminService } from './sessions-admin.service.js';
 import { SessionsRepository } from './sessions.repository.js';
@@ -13,11 +15,12 @@ import { SessionsService } from './sessions.service.js';
 
 /** Refresh families; imports neither users nor tokens (sign-in composes them). */
 @Module({
-  imports: [AuditModule],
+  imports: [AuditModule, SecurityEventOutboxModule],
   providers: [
     SessionsRepository,
+    SessionRevocationsRepository,
     RefreshTokensRepository,
-    RevocationFeedRepository,
+    RevokedSessionsRepository,
     SessionCheckCache,
     SessionRevoker,
     SessionsService,
@@ -26,6 +29,6 @@ import { SessionsService } from './sessions.service.js';
     SessionsAdminService,
     ActiveSessionsGauge,
   ],
-  exports: [SessionsService, SessionCheck, SessionRevoker, RevocationFeedService, SessionsAdminService, SessionsRepository],
+  exports: [SessionsService, SessionCheck, SessionRevoker, RevocationFeedService, SessionsAdminService, SessionsRepository, RevokedSessionsRepository],
 })
 export class SessionsModule {}

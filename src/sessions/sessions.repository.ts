@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import type { AuditEntry } from '../audit/audit-entry.js';
 import { AuditWriter } from '../audit/audit.writer.js';
 import { JOB_LOCK } from '../database/job-locks.js';
-import { CHANNEL, notify, type SessionNotice } from '../database/notifications.js';
 import { type Prisma, PrismaService } from '../database/prisma.service.js';
 import type { FamilyPrecondition, NewToken } from './family.js';
 
@@ -42,7 +41,7 @@ export type SessionRecord = Prisma.SessionGetPayload<{ select: typeof SESSION_FI
 /** For ops: how many times the family rotated (its tokens after the first). */
 export type SessionWithRotations = SessionRecord & { rotations: number };
 
-/** Sessions through Prisma: opening a family, ending families, and the listings. */
+/** Sessions through Prisma: opening a family, reading one, the listings and retention; ending families is SessionRevocationsRepository's. */
 @Injectable()
 export class SessionsRepository {
   constructor(
@@ -100,80 +99,6 @@ export class SessionsRepository {
 
   findSession(id: string): Promise<SessionRecord | null> {
     return this.prisma.session.findUnique({ where: { id }, select: SESSION_FIELDS });
-  }
-
-  /**
-   * Ends a family for good: the session and every token in it. Returns false
-   * when it was already revoked (the audit entry is then not repeated).
-   */
-  revokeSession(sessionId: string, reason: string, audit: AuditEntry): Promise<boolean> {
-    return this.prisma.transaction(async (tx) => {
-      const revoked = await tx.session.updateMany({
-        where: { id: sessionId, revokedAt: null },
-        data: { revokedAt: audit.at, revokeReason: reason },
-      });
-      await tx.refreshToken.updateMany({ where: { sessionId, revokedAt: null }, data: { revokedAt: audit.at } });
-      if (revoked.count === 1) {
-        await this.audit.record(tx, audit);
-        await notify(tx, CHANNEL.sessions, { sid: sessionId } satisfies SessionNotice);
-      }
-      return revoked.count === 1;
-    });
-  }
-
-  /** Every live family of a user; returns how many were revoked. */
-  revokeAllForUser(userId: string, reason: string, audit: AuditEntry): Promise<number> {
-    return this.prisma.transaction(async (tx) => {
-      const revoked = await this.revokeLiveFamilies(tx, userId, reason, audit.at);
-      if (revoked > 0) await this.audit.record(tx, { ...audit, data: { ...audit.data, sessions: revoked } });
-      return revoked;
-    });
-  }
-
-  /**
-   * A change of the account (`change`, run first with the transaction) and
-   * the end of the user's live families but `keepSessionId`, in one
-   * transaction with one audit event that counts the families: all of it
-   * commits or none.
-   */
-  revokeAllForUserWith<T>(
-    userId: string,
-    reason: string,
-    audit: AuditEntry,
-    keepSessionId: string | undefined,
-    change: (tx: Prisma.TransactionClient) => Promise<T>,
-  ): Promise<{ result: T; revoked: number }> {
-    return this.prisma.transaction(async (tx) => {
-      const result = await change(tx);
-      const revoked = await this.revokeLiveFamilies(tx, userId, reason, audit.at, keepSessionId);
-      await this.audit.record(tx, { ...audit, data: { ...audit.data, sessions: revoked } });
-      return { result, revoked };
-    });
-  }
-
-  private async revokeLiveFamilies(
-    tx: Prisma.TransactionClient,
-    userId: string,
-    reason: string,
-    now: Date,
-    keepSessionId?: string,
-  ): Promise<number> {
-    // Locked in id order, as every family-wide change locks sessions first,
-    // so that two of these for one user never deadlock.
-    const locked = await tx.$queryRaw<Array<{ id: string }>>`
-      SELECT "id" FROM "sessions"
-      WHERE "user_id" = ${userId}::uuid AND "revoked_at" IS NULL
-        AND "idle_expires_at" > ${now} AND "absolute_expires_at" > ${now}
-      ORDER BY "id" FOR UPDATE`;
-    const ids = locked.map((session) => session.id).filter((id) => id !== keepSessionId);
-    if (ids.length === 0) return 0;
-    const revoked = await tx.session.updateMany({
-      where: { id: { in: ids }, revokedAt: null },
-      data: { revokedAt: now, revokeReason: reason },
-    });
-    await tx.refreshToken.updateMany({ where: { sessionId: { in: ids }, revokedAt: null }, data: { revokedAt: now } });
-    await notify(tx, CHANNEL.sessions, { userId } satisfies SessionNotice);
-    return revoked.count;
   }
 
   /** Newest first, keyset-paginated on (created_at, id) so that deep pages cost the same as the first. */

@@ -1,35 +1,21 @@
-import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { seal, unseal } from '../common/sealed-secret.js';
 
 /**
- * Private signing keys are stored encrypted with AES-256-GCM under a key
- * derived (HKDF-SHA256) from KEY_ENCRYPTION_SECRET. The kid is bound as
- * associated data, so a ciphertext copied onto another row does not decrypt.
- * Layout: version (1) | iv (12) | tag (16) | ciphertext.
+ * Private signing keys are stored sealed under KEY_ENCRYPTION_SECRET
+ * (common/sealed-secret.ts), bound to their kid, so a ciphertext copied onto
+ * another row does not decrypt.
  */
-const VERSION = 1;
-
-function deriveKey(secret: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, 'auth-service', 'signing-key-encryption/v1', 32));
-}
+const PURPOSE = 'signing-key-encryption/v1';
 
 /** `iv` must be 12 fresh random bytes per encryption. */
 export function encryptPrivateKey(secret: string, kid: string, plaintext: Buffer, iv: Buffer): Buffer {
-  const cipher = createCipheriv('aes-256-gcm', deriveKey(secret), iv);
-  cipher.setAAD(Buffer.from(kid));
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), ciphertext]);
+  return seal(secret, PURPOSE, kid, plaintext, iv);
 }
 
 export function decryptPrivateKey(secret: string, kid: string, blob: Buffer): Buffer {
-  if (blob.length < 29 || blob[0] !== VERSION) {
-    throw new Error(`signing key ${kid}: stored private key is truncated or of an unknown encryption version`);
+  const plaintext = unseal(secret, PURPOSE, kid, blob);
+  if (!plaintext) {
+    throw new Error(`signing key ${kid} does not decrypt: it is truncated or of an unknown encryption version, or KEY_ENCRYPTION_SECRET differs from the one it was stored with`);
   }
-  const decipher = createDecipheriv('aes-256-gcm', deriveKey(secret), blob.subarray(1, 13));
-  decipher.setAAD(Buffer.from(kid));
-  decipher.setAuthTag(blob.subarray(13, 29));
-  try {
-    return Buffer.concat([decipher.update(blob.subarray(29)), decipher.final()]);
-  } catch {
-    throw new Error(`signing key ${kid} does not decrypt: KEY_ENCRYPTION_SECRET differs from the one it was stored with`);
-  }
+  return plaintext;
 }

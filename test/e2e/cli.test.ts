@@ -121,7 +121,7 @@ describe('the CLI against PostgreSQL (DATABASE_URL)', () => {
     const purge = await cli(['purge'], { ...env, RETENTION_DAYS: '0' });
     expect(purge.code).toBe(0);
     expect(purge.stderr).toMatch(/to delete: \d+ sessions, \d+ deleted accounts, \d+ mailed tokens, \d+ audit events/);
-    expect(purge.stdout).toMatch(/^purged \d+ sessions, \d+ deleted accounts, \d+ mailed tokens and \d+ audit events/);
+    expect(purge.stdout).toMatch(/^purged \d+ sessions, \d+ deleted accounts, \d+ mailed tokens, \d+ audit events, \d+ inactive SSF streams and \d+ security events/);
   }, SLOW);
 });
 

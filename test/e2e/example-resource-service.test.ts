@@ -13,12 +13,12 @@ import { registerAndLogin, uniqueEmail } from '../helpers/users.js';
 /**
  * The auth service and the example resource service (examples/, NestJS with
  * @auth-service/verify) on two ports. They share the auth service's clock,
- * which the test moves; the example's revocation poller runs on real timers.
+ * which the test moves; the example hears of revocations over SSF (a long
+ * poll of its own stream), on real timers.
  */
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Key re-read (60 s) + JWKS max-age (300 s) + stale-while-revalidate (60 s) + margin (60 s). */
 const LEAD_MS = 480_000;
-const POLL_MS = 250;
 const ADMIN = { id: 'ops', client: { ip: null, userAgent: null, origin: 'http' } } as const;
 
 let auth: TestApp;
@@ -30,16 +30,15 @@ beforeAll(async () => {
   example = await createResourceService({
     issuer: auth.config.tokens.issuer,
     audience: auth.config.tokens.audience,
-    jwksUrl: `${auth.baseUrl}/.well-known/jwks.json`,
-    revocations: {
-      url: `${auth.baseUrl}/.well-known/revoked-sessions`,
-      pollMs: POLL_MS,
+    sharedSignals: {
       credentials: { clientId: TEST_SERVICE_CLIENT.clientId, clientSecret: TEST_SERVICE_CLIENT.secret },
       failMode: 'closed',
       // The test moves the shared clock by minutes in one step, faster than any real poll could follow.
       maxStalenessMs: 7 * DAY_MS,
     },
     now: () => auth.clock.now().getTime(),
+    // The auth service names its endpoints under its issuer; here it listens on a local port.
+    fetch: (input, init) => fetch(String(input instanceof Request ? input.url : input).replace(auth.config.tokens.issuer, auth.baseUrl), init),
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
   });
   await example.listen(0, '127.0.0.1');
@@ -79,20 +78,45 @@ test('a logged-in user\'s token works at the example, which says who it is', asy
   expect((await fetch(`${exampleUrl}/whoami`)).status).toBe(401);
 });
 
-test('after logout, the token is refused by the first poll of the feed that starts after it', async () => {
+test('after logout, the token is refused as soon as the example\'s long poll hands it the session-revoked event', async () => {
   const { client, token } = await signIn();
   expect((await callExample(token)).status).toBe(200);
+  const verifier = example.get<Verifier>(VERIFIER);
+  const remembered = verifier.health().revocations!.entries;
   expect((await client.post('/auth/logout')).status).toBe(204);
-  // The feed answers from a snapshot at most a second old.
-  auth.clock.advance(1000);
-  const pollsBefore = served('/.well-known/revoked-sessions');
-  // A poll may have been under way during the logout; the next one began after it. The poller starts a poll
-  // only once it has read the previous one, so a third served poll means the second has been read.
-  await until(() => served('/.well-known/revoked-sessions') >= pollsBefore + 3);
+  await until(() => verifier.health().revocations!.entries > remembered);
   const refused = await callExample(token);
   expect(refused.status).toBe(401);
   expect(refused.body).toMatchObject({ error: 'session_revoked' });
-  expect(example.get<Verifier>(VERIFIER).health()).toMatchObject({ ok: true, revocations: { healthy: true, failMode: 'closed' } });
+  expect(verifier.health()).toMatchObject({ ok: true, revocations: { source: 'ssf', healthy: true, failMode: 'closed', streamId: expect.any(String) } });
+  // The example polls a stream of its own, with the credential's ssf scope; the feed is not read.
+  expect(served('/.well-known/revoked-sessions')).toBe(0);
+  expect(served(`/ssf/poll/${verifier.health().revocations!.streamId}`)).toBeGreaterThan(0);
+});
+
+test('a session revoked before the example started is refused from its first request: its new stream starts with it', async () => {
+  const { client, token } = await signIn();
+  expect((await client.post('/auth/logout')).status).toBe(204);
+  const late = await createResourceService({
+    issuer: auth.config.tokens.issuer,
+    audience: auth.config.tokens.audience,
+    jwksUrl: `${auth.baseUrl}/.well-known/jwks.json`,
+    // A description of its own: a verifier with the same options would share the first one's stream in this process.
+    sharedSignals: { credentials: { clientId: TEST_SERVICE_CLIENT.clientId, clientSecret: TEST_SERVICE_CLIENT.secret }, failMode: 'closed', maxStalenessMs: 7 * DAY_MS, description: 'late' },
+    now: () => auth.clock.now().getTime(),
+    fetch: (input, init) => fetch(String(input instanceof Request ? input.url : input).replace(auth.config.tokens.issuer, auth.baseUrl), init),
+    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+  });
+  try {
+    await expect(late.get<Verifier>(VERIFIER).verify(token)).rejects.toMatchObject({ code: 'session_revoked' });
+  } finally {
+    await late.close();
+  }
+  // Closing deletes its stream (in the background); the first example's stream is then the only one left.
+  for (let tries = 0; (await auth.prisma.ssfStream.count()) !== 1; tries++) {
+    if (tries > 250) throw new Error('the closed example\'s stream is still there');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 });
 
 test('after a scheduled key rotation, old tokens verify until they expire and new ones at once, without a refetch', async () => {

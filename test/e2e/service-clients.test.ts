@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { SignJWT } from 'jose';
-import { RevocationFeedRepository } from '../../src/sessions/revocation-feed.repository.js';
+import { RevokedSessionsRepository } from '../../src/sessions/revoked-sessions.repository.js';
 import { SigningKeysService } from '../../src/tokens/signing-keys.service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { basicAuthorization, TEST_SERVICE_CLIENT } from '../helpers/config.js';
@@ -182,7 +182,7 @@ describe('on the default configuration', () => {
     });
 
     test('many pollers, each with its own cursor, cost one query per second', async () => {
-      const reads = jest.spyOn(t.module.get(RevocationFeedRepository), 'listRevokedSince');
+      const reads = jest.spyOn(t.module.get(RevokedSessionsRepository), 'listRevokedSince');
       t.clock.advanceSeconds(2);
       const cursors = Array.from({ length: 20 }, (_, index) => new Date(t.clock.now().getTime() - index * 1000).toISOString());
       const replies = await Promise.all(cursors.map((since) => poll(`?since=${encodeURIComponent(since)}`)));

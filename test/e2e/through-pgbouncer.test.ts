@@ -4,7 +4,9 @@ import { UsersService } from '../../src/users/users.service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { HttpClient } from '../helpers/http-client.js';
+import { TEST_SERVICE_CLIENT } from '../helpers/config.js';
 import { infrastructureAvailable, type PgBouncer, startPgBouncer } from '../helpers/infrastructure.js';
+import { eventually, PUSH, PushEndpoint, revokedSession, TestReceiver } from '../helpers/ssf-receiver.js';
 import { registerAndLogin, TEST_OPERATOR } from '../helpers/users.js';
 
 // The core of the contract a second time, with DATABASE_URL going through
@@ -78,6 +80,28 @@ describeIf('through PgBouncer in transaction mode', () => {
     expect(revoked.body).toMatchObject({ revoked: true });
     expect((await victim.get('/auth/me')).status).toBe(401);
     expect(await t.prisma.session.count({ where: { id: login.body.session.id, revokeReason: 'refresh_token_reused' } })).toBe(1);
+  });
+
+  test('Shared Signals through the pooler: a long poll is woken by a logout\'s commit, and its push is claimed and delivered', async () => {
+    const endpoint = await new PushEndpoint().start();
+    try {
+      const receiver = new TestReceiver(t.baseUrl, t.config.tokens.issuer, TEST_SERVICE_CLIENT);
+      const polled = (await receiver.createStream({})).body;
+      await receiver.createStream({ delivery: { method: PUSH, endpoint_url: endpoint.url } });
+      const backlog = await receiver.receive(polled.delivery.endpoint_url);
+      await receiver.poll(polled.delivery.endpoint_url, { maxEvents: 0, ack: backlog.sets.map((set) => set.jti) });
+      const client = new HttpClient(t.baseUrl);
+      const { login } = await registerAndLogin(client);
+      const waiting = receiver.receive(polled.delivery.endpoint_url, { maxEvents: 10 });
+      expect((await client.post('/auth/logout')).status).toBe(204);
+      expect((await waiting).sets.map(revokedSession)).toEqual([login.body.session.id]);
+      // The push stream's backfill (the sessions revoked earlier in this file) comes first; then the logout.
+      const sessionOf = (body: string) => JSON.parse(Buffer.from(body.split('.')[1]!, 'base64url').toString()).sub_id?.session?.id;
+      const pushed = await eventually(() => endpoint.requests.find((request) => sessionOf(request.body) === login.body.session.id));
+      expect(revokedSession(await receiver.verifySet(pushed.body))).toBe(login.body.session.id);
+    } finally {
+      await endpoint.stop();
+    }
   });
 
   test('the server-side timeouts hold inside every transaction the service opens through the pooler', async () => {

@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 
 export const TEST_ORIGIN = 'https://app.example.test';
 
-/** A service client with both scopes, which every test app knows (SERVICE_CREDENTIALS). */
+/** A service client with every scope, which every test app knows (SERVICE_CREDENTIALS). */
 export const TEST_SERVICE_CLIENT = { clientId: 'test-poller', secret: 'test-poller-secret-0123456789abcdef-0123456789' };
 
 /** The Authorization header of HTTP Basic for a service client. */
@@ -37,7 +37,7 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     RATE_LIMIT_RECOVERY_PER_IP: '1000',
     RATE_LIMIT_MAILS_PER_ACCOUNT: '1000',
     PURGE_INTERVAL_SECONDS: '0',
-    SERVICE_CREDENTIALS: `${TEST_SERVICE_CLIENT.clientId}:introspect+revocations:${TEST_SERVICE_CLIENT.secret}`,
+    SERVICE_CREDENTIALS: `${TEST_SERVICE_CLIENT.clientId}:introspect+revocations+ssf:${TEST_SERVICE_CLIENT.secret}`,
     ...overrides,
   }).config;
 }

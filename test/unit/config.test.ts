@@ -499,3 +499,25 @@ describe('the ops surface', () => {
     expect(configError(env({ ADMIN_CONSOLE_PATH: '/ops/console' })).message).toContain('ADMIN_CONSOLE_PATH: must be one path segment');
   });
 });
+
+describe('Shared Signals settings', () => {
+  test('defaults: public push addresses only (loopback too under NODE_ENV=test), twelve attempts, a 20 s long poll', () => {
+    const { config } = loadConfig(env());
+    expect(config.sharedSignals).toMatchObject({ pushAllowedNetworks: [], pushAllowsLoopback: false, pushRequiresHttps: false, pushMaxAttempts: 12, pollMaxWaitSeconds: 20 });
+    expect(loadConfig(env({ NODE_ENV: 'test' })).config.sharedSignals.pushAllowsLoopback).toBe(true);
+    expect(loadConfig({ ...PRODUCTION, ...STRONG_SECRETS }).config.sharedSignals).toMatchObject({ pushAllowsLoopback: false, pushRequiresHttps: true });
+  });
+
+  test('SSF_PUSH_ALLOWED_NETWORKS takes addresses and CIDR ranges, and refuses anything else naming it', () => {
+    const { config } = loadConfig(env({ SSF_PUSH_ALLOWED_NETWORKS: '10.20.0.0/16, fd12::/16,192.168.1.10' }));
+    expect(config.sharedSignals.pushAllowedNetworks.map(([address, bits]) => `${address.toString()}/${bits}`)).toEqual(['10.20.0.0/16', 'fd12::/16', '192.168.1.10/32']);
+    expect(problemFor(configError(env({ SSF_PUSH_ALLOWED_NETWORKS: '10.20.0.0/16,intranet' })), 'SSF_PUSH_ALLOWED_NETWORKS')).toContain('"intranet"');
+  });
+
+  test('a long poll must end 5 s before the idle timeout would cut it', () => {
+    expect(problemFor(configError(env({ SSF_POLL_MAX_WAIT_SECONDS: '26' })), 'SSF_POLL_MAX_WAIT_SECONDS')).toContain('HTTP_IDLE_TIMEOUT_MS');
+    expect(loadConfig(env({ SSF_POLL_MAX_WAIT_SECONDS: '55', HTTP_IDLE_TIMEOUT_MS: '60000' })).config.sharedSignals.pollMaxWaitSeconds).toBe(55);
+    // Unset, it follows a short idle timeout down rather than refuse to start.
+    expect(loadConfig(env({ HTTP_IDLE_TIMEOUT_MS: '12000' })).config.sharedSignals.pollMaxWaitSeconds).toBe(7);
+  });
+});

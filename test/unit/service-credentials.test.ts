@@ -25,10 +25,10 @@ function problems(env: Record<string, string>): string {
 }
 
 test('a list of named clients with their scopes; only a SHA-256 of each secret is kept', () => {
-  const { config } = loadConfig({ ...PRODUCTION, SERVICE_CREDENTIALS: ` billing:introspect+revocations:${SECRET_A} , reports:revocations:${SECRET_B}` });
+  const { config } = loadConfig({ ...PRODUCTION, SERVICE_CREDENTIALS: ` billing:introspect+revocations:${SECRET_A} , reports:revocations+ssf:${SECRET_B}` });
   expect(config.serviceClients).toEqual([
     { clientId: 'billing', scopes: ['introspect', 'revocations'], secretHash: expect.any(Buffer) },
-    { clientId: 'reports', scopes: ['revocations'], secretHash: expect.any(Buffer) },
+    { clientId: 'reports', scopes: ['revocations', 'ssf'], secretHash: expect.any(Buffer) },
   ]);
   expect(JSON.stringify(config)).not.toContain(SECRET_A);
   const clients = new ServiceClients(config);
@@ -40,7 +40,7 @@ test('a list of named clients with their scopes; only a SHA-256 of each secret i
 
 test.each([
   ['no scope part', `billing:${SECRET_A}`, 'entry 1 is not <client id>:<scope>'],
-  ['an unknown scope', `billing:admin:${SECRET_A}`, 'the scopes must be among introspect, revocations'],
+  ['an unknown scope', `billing:admin:${SECRET_A}`, 'the scopes must be among introspect, revocations, ssf'],
   ['a short secret', 'billing:introspect:tooshort', 'at least 32 characters'],
   ['a secret with characters Basic would have to encode', `billing:introspect:${SECRET_A}+/=`, 'may hold only'],
   ['a client id with a space', `bill ing:introspect:${SECRET_A}`, 'the client id must be'],

@@ -7,18 +7,13 @@ function required(name: string): string {
   return value;
 }
 
-const issuer = required('AUTH_ISSUER');
 const clientId = process.env.SERVICE_CLIENT_ID;
+// Revoked sessions arrive as OpenID Shared Signals: this process long-polls a stream of its own (the credential needs the ssf scope).
 const app = await createResourceService({
-  issuer,
+  issuer: required('AUTH_ISSUER'),
   audience: required('AUTH_AUDIENCE'),
-  revocations: clientId
-    ? {
-        url: new URL('.well-known/revoked-sessions', issuer.endsWith('/') ? issuer : `${issuer}/`).href,
-        pollMs: 5000,
-        credentials: { clientId, clientSecret: required('SERVICE_CLIENT_SECRET') },
-        failMode: 'closed',
-      }
+  sharedSignals: clientId
+    ? { credentials: { clientId, clientSecret: required('SERVICE_CLIENT_SECRET') }, failMode: 'closed', description: 'example resource service' }
     : undefined,
 });
 app.enableShutdownHooks();

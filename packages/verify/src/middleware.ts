@@ -44,3 +44,54 @@ export function accessTokenHook(verifier: Verifier) {
     }
   };
 }
+
+/** Larger than any SET the auth service sends; a bigger body is refused unread. */
+const MAX_PUSH_BYTES = 64 * 1024;
+
+function readBody(request: IncomingMessage & { body?: unknown }): Promise<string | null> {
+  // A body parser (express.text) may have read it already.
+  if (typeof request.body === 'string') return Promise.resolve(request.body);
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_PUSH_BYTES) {
+        resolve(null);
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+/**
+ * For Node's http server, Express and Connect, at the `endpointUrl` of SSF
+ * push delivery: answers each POST of the auth service as RFC 8935 says
+ * (202, or 400/401 with `{"err", "description"}`).
+ */
+export function receivePushedEvents(verifier: Verifier) {
+  return (request: IncomingMessage & { body?: unknown }, response: ServerResponse, next: (error?: unknown) => void = () => undefined): void => {
+    if (request.method !== 'POST') {
+      response.writeHead(405, { allow: 'POST' }).end();
+      return;
+    }
+    readBody(request)
+      .then((body) =>
+        body === null
+          ? { status: 413, body: { err: 'invalid_request', description: 'the body is too large for a SET' } }
+          : verifier.receivePushedEvent({ authorization: request.headers.authorization, contentType: request.headers['content-type'], body }),
+      )
+      .then((answer) => {
+        if (!answer.body) {
+          response.writeHead(answer.status).end();
+          return;
+        }
+        response.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+        response.end(JSON.stringify(answer.body));
+      }, next);
+  };
+}

@@ -21,12 +21,16 @@ export interface RevocationOptions {
 }
 
 export interface RevocationsHealth {
+  /** `feed`: polling the auth service's revocation feed; `ssf`: an SSF stream of CAEP events (shared-signals.ts). */
+  source: 'feed' | 'ssf';
   healthy: boolean;
   failMode: 'open' | 'closed';
   lastSuccessAt: string | null;
   /** Revoked sessions currently remembered. */
   entries: number;
   lastError: string | null;
+  /** SSF only: the stream this process receives on. */
+  streamId?: string | null;
 }
 
 interface FeedPage {
@@ -34,6 +38,18 @@ interface FeedPage {
   next: string;
   complete: boolean;
   windowSeconds: number;
+}
+
+/** What a verifier asks of whatever tells it about revoked sessions: the feed poller or an SSF receiver. */
+export interface RevocationSource {
+  /** Settles once the source has had its first answer (or failed to get one). */
+  readonly ready: Promise<void>;
+  isRevoked(sid: string): boolean;
+  healthy(): boolean;
+  health(): RevocationsHealth;
+  /** Asks now rather than at the next turn. */
+  refresh(): Promise<void>;
+  stop(): void;
 }
 
 /** Pages read in one poll at most (a mass revocation); the next poll continues. */
@@ -54,7 +70,7 @@ function isFeedPage(value: unknown): value is FeedPage {
  * pages repeat entries; they are kept once, by sid. One poller serves every
  * verifier of a process that reads the same feed with the same credential.
  */
-export class RevocationPoller {
+export class RevocationPoller implements RevocationSource {
   private readonly revoked = new Map<string, number>();
   private since: string | undefined;
   private lastSuccessAt: number | null = null;
@@ -90,12 +106,17 @@ export class RevocationPoller {
 
   health(): RevocationsHealth {
     return {
+      source: 'feed',
       healthy: this.healthy(),
       failMode: this.options.failMode,
       lastSuccessAt: this.lastSuccessAt === null ? null : new Date(this.lastSuccessAt).toISOString(),
       entries: this.revoked.size,
       lastError: this.lastError,
     };
+  }
+
+  refresh(): Promise<void> {
+    return this.poll();
   }
 
   /** Polls now (a poll under way is joined, not doubled), then again every `pollMs`. */
@@ -175,30 +196,34 @@ export class RevocationPoller {
   }
 }
 
-/** One poller per feed in a process, shared by every verifier that reads it with the same options. */
-const pollers = new Map<string, { poller: RevocationPoller; users: number }>();
+/** One source per feed or stream configuration in a process, shared by every verifier that reads it with the same options. */
+const sources = new Map<string, { source: RevocationSource; users: number }>();
 
-export function acquirePoller(options: RevocationOptions, create: () => RevocationPoller): { poller: RevocationPoller; release: () => void } {
-  const { url, pollMs, failMode, maxStalenessMs, timeoutMs } = options;
-  const key = JSON.stringify([url, options.credentials.clientId, pollMs, failMode, maxStalenessMs, timeoutMs]);
-  let entry = pollers.get(key);
+export function acquireSource(key: string, create: () => RevocationSource): { source: RevocationSource; release: () => void } {
+  let entry = sources.get(key);
   if (!entry) {
-    entry = { poller: create(), users: 0 };
-    pollers.set(key, entry);
+    entry = { source: create(), users: 0 };
+    sources.set(key, entry);
   }
   entry.users += 1;
   const shared = entry;
   let released = false;
   return {
-    poller: shared.poller,
+    source: shared.source,
     release() {
       if (released) return;
       released = true;
       shared.users -= 1;
       if (shared.users === 0) {
-        shared.poller.stop();
-        pollers.delete(key);
+        shared.source.stop();
+        sources.delete(key);
       }
     },
   };
+}
+
+/** The sharing key of a feed poller. */
+export function feedKey(options: RevocationOptions): string {
+  const { url, pollMs, failMode, maxStalenessMs, timeoutMs } = options;
+  return JSON.stringify(['feed', url, options.credentials.clientId, pollMs, failMode, maxStalenessMs, timeoutMs]);
 }

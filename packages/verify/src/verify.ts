@@ -1,11 +1,14 @@
 import { decodeProtectedHeader, errors, jwtVerify, type ProtectedHeaderParameters } from 'jose';
 import { consoleLogger, VerificationError, type VerifierLogger } from './errors.js';
 import { JwksCache, type JwksCacheOptions, type JwksHealth } from './jwks-cache.js';
-import { acquirePoller, type RevocationOptions, RevocationPoller, type RevocationsHealth } from './revocations.js';
+import { acquireSource, feedKey, type RevocationOptions, RevocationPoller, type RevocationsHealth } from './revocations.js';
+import { SharedSignalsReceiver } from './shared-signals.js';
+import { type PushAnswer, type PushedEvent, sharedSignalsKey, type SharedSignalsOptions } from './shared-signals-options.js';
 
 export { VerificationError, type VerificationErrorCode, type VerifierLogger } from './errors.js';
 export type { JwksCacheOptions, JwksHealth } from './jwks-cache.js';
 export type { RevocationOptions, RevocationsHealth } from './revocations.js';
+export type { PushAnswer, PushedEvent, SharedSignalsOptions } from './shared-signals-options.js';
 
 /** The claims of the auth service's access tokens (RFC 9068, plus `sid` and `roles`). */
 export interface AccessTokenClaims {
@@ -31,7 +34,10 @@ export interface VerifierOptions {
   /** Default: `<issuer>/.well-known/jwks.json`. */
   jwksUrl?: string;
   jwks?: JwksCacheOptions;
+  /** Revoked sessions from the auth service's own feed (polled). */
   revocations?: RevocationOptions;
+  /** Revoked sessions as OpenID Shared Signals (CAEP session-revoked events, by poll or push); instead of `revocations`. */
+  sharedSignals?: SharedSignalsOptions;
   /** Leeway on `exp`, `nbf` and `iat` for clocks that drift; 0–60. Default 5. */
   clockToleranceSeconds?: number;
   /** Tokens issued longer ago than this are refused whatever their `exp` (the auth service issues at most 900 s). Default 900. */
@@ -44,7 +50,7 @@ export interface VerifierOptions {
 }
 
 export interface VerifierHealth {
-  /** False while no key set is held, or while the revocation feed is out of reach too long. */
+  /** False while no key set is held, or while revocations (feed or SSF) have been out of reach too long. */
   ok: boolean;
   jwks: JwksHealth;
   revocations: RevocationsHealth | null;
@@ -53,10 +59,16 @@ export interface VerifierHealth {
 export interface Verifier {
   /** The token's claims, or a rejection with a VerificationError. */
   verify(token: string): Promise<AccessTokenClaims>;
-  /** Polls the revocation feed now, rather than at the next interval. */
+  /** Asks for revocations now, rather than at the next turn. */
   refreshRevocations(): Promise<void>;
+  /**
+   * SSF push delivery (`sharedSignals.delivery.method: 'push'`): hand it each
+   * POST your endpoint receives and answer with what it returns (RFC 8935);
+   * `middleware.receivePushedEvents` does it for Node and Express.
+   */
+  receivePushedEvent(request: PushedEvent): Promise<PushAnswer>;
   health(): VerifierHealth;
-  /** Stops the revocation poller once no other verifier shares it. */
+  /** Stops the revocation poller (or deletes the SSF stream) once no other verifier shares it. */
   close(): void;
 }
 
@@ -97,9 +109,12 @@ function checkedClaims(payload: Record<string, unknown>): AccessTokenClaims {
  * A verifier of the auth service's access tokens: ES256 only, `typ: at+jwt`,
  * `iss`, `aud`, `exp`, `nbf` and `iat` checked with a small leeway, no
  * unknown `crit`; keys from the JWKS, cached as its headers say; with
- * `revocations`, tokens of sessions revoked in the feed are refused.
+ * `revocations` (the feed) or `sharedSignals` (SSF), tokens of revoked
+ * sessions are refused.
  */
 export function createVerifier(options: VerifierOptions): Verifier {
+  const { revocations, sharedSignals } = options;
+  if (revocations && sharedSignals) throw new TypeError('give revocations or sharedSignals, not both');
   const tolerance = options.clockToleranceSeconds ?? 5;
   if (!(tolerance >= 0 && tolerance <= 60)) throw new TypeError('clockToleranceSeconds must be between 0 and 60');
   const now = options.now ?? Date.now;
@@ -108,8 +123,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const jwksUrl = options.jwksUrl ?? new URL('.well-known/jwks.json', options.issuer.endsWith('/') ? options.issuer : `${options.issuer}/`).href;
   const keys = new JwksCache(jwksUrl, options.jwks ?? {}, now, fetchFn, logger);
   keys.prefetch();
-  const revocations = options.revocations;
-  const shared = revocations ? acquirePoller(revocations, () => new RevocationPoller(revocations, now, fetchFn, logger)) : undefined;
+  const maxTokenAgeSeconds = options.maxTokenAgeSeconds ?? 900;
+  const shared = revocations
+    ? acquireSource(feedKey(revocations), () => new RevocationPoller(revocations, now, fetchFn, logger))
+    : sharedSignals
+      ? acquireSource(sharedSignalsKey(options.issuer, sharedSignals), () =>
+          // A revoked session is remembered until every token of it is too old to be accepted anyway.
+          new SharedSignalsReceiver(sharedSignals, { issuer: options.issuer, keys, rememberMs: (maxTokenAgeSeconds + tolerance) * 1000, now, fetch: fetchFn, logger }),
+        )
+      : undefined;
+  const failMode = (revocations ?? sharedSignals)?.failMode;
 
   async function verify(token: string): Promise<AccessTokenClaims> {
     const header = checkedHeader(token);
@@ -122,7 +145,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         issuer: options.issuer,
         audience: options.audience,
         clockTolerance: tolerance,
-        maxTokenAge: options.maxTokenAgeSeconds ?? 900,
+        maxTokenAge: maxTokenAgeSeconds,
         requiredClaims: ['exp', 'iat', 'sub', 'sid', 'jti'],
         currentDate: new Date(now()),
       });
@@ -133,10 +156,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
       throw error;
     }
     if (shared) {
-      await shared.poller.ready;
-      if (shared.poller.isRevoked(claims.sid)) throw new VerificationError('session_revoked', 'the session of this token has been revoked');
-      if (revocations!.failMode === 'closed' && !shared.poller.healthy()) {
-        throw new VerificationError('revocations_unavailable', 'the revocation feed has been out of reach too long to accept tokens');
+      await shared.source.ready;
+      if (shared.source.isRevoked(claims.sid)) throw new VerificationError('session_revoked', 'the session of this token has been revoked');
+      if (failMode === 'closed' && !shared.source.healthy()) {
+        throw new VerificationError('revocations_unavailable', 'revocations have been out of reach too long to accept tokens');
       }
     }
     return claims;
@@ -144,11 +167,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   return {
     verify,
-    refreshRevocations: () => shared?.poller.poll() ?? Promise.resolve(),
+    refreshRevocations: () => shared?.source.refresh() ?? Promise.resolve(),
+    async receivePushedEvent(request) {
+      if (!(shared?.source instanceof SharedSignalsReceiver)) return { status: 404, body: { err: 'invalid_request', description: 'this verifier receives no pushed events' } };
+      return shared.source.receivePush(request);
+    },
     health() {
       const jwks = keys.health();
-      const feed = shared?.poller.health() ?? null;
-      return { ok: jwks.loaded && (feed === null || feed.healthy), jwks, revocations: feed };
+      const source = shared?.source.health() ?? null;
+      return { ok: jwks.loaded && (source === null || source.healthy), jwks, revocations: source };
     },
     close: () => shared?.release(),
   };

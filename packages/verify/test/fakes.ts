@@ -47,6 +47,8 @@ export function token(
 export interface Exchange {
   url: string;
   headers: Headers;
+  method: string;
+  body: string | undefined;
 }
 
 type Route = (request: Exchange) => Response | Promise<Response>;
@@ -68,7 +70,7 @@ export class FakeFetch {
 
   readonly fetch = (async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = String(input instanceof Request ? input.url : input);
-    const exchange = { url, headers: new Headers(init?.headers) };
+    const exchange = { url, headers: new Headers(init?.headers), method: init?.method ?? 'GET', body: typeof init?.body === 'string' ? init.body : undefined };
     this.requests.push(exchange);
     if (this.down) throw new TypeError('fetch failed: connect ECONNREFUSED');
     const route = this.routes.get(new URL(url).pathname);

@@ -14,7 +14,8 @@ export function purgeCommand(program: Command, context: CommandContext): void {
       const backlog = await purge.backlog();
       const totals = backlog;
       context.io.err(
-        `to delete: ${backlog.sessions} sessions, ${backlog.users} deleted accounts, ${backlog.account_tokens} mailed tokens, ${backlog.audit_events} audit events`,
+        `to delete: ${backlog.sessions} sessions, ${backlog.users} deleted accounts, ${backlog.account_tokens} mailed tokens, ${backlog.audit_events} audit events, ` +
+          `${backlog.ssf_streams} inactive SSF streams, ${backlog.ssf_events} security events`,
       );
       // Rows may end meanwhile: the bar's total grows rather than overflows.
       const result = await purge.run(({ table, deletedSoFar }) => context.io.progress(table, deletedSoFar, Math.max(totals[table], deletedSoFar)));
@@ -23,8 +24,9 @@ export function purgeCommand(program: Command, context: CommandContext): void {
         options,
         result,
         () =>
-          `purged ${result.sessionsDeleted} sessions, ${result.usersDeleted} deleted accounts, ${result.accountTokensDeleted} mailed tokens ` +
-          `and ${result.auditEventsDeleted} audit events in ${result.batches} batches (${result.durationMs} ms)`,
+          `purged ${result.sessionsDeleted} sessions, ${result.usersDeleted} deleted accounts, ${result.accountTokensDeleted} mailed tokens, ` +
+          `${result.auditEventsDeleted} audit events, ${result.streamsDeleted} inactive SSF streams and ${result.securityEventsDeleted} security events ` +
+          `in ${result.batches} batches (${result.durationMs} ms)`,
       );
     });
 }

@@ -1,0 +1,68 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { NotificationListener } from '../database/notification-listener.js';
+import { CHANNEL, type SecurityEventsNotice } from '../database/notifications.js';
+
+/** Without the notice listener (the embedded database, or while it reconnects), a waiting poll looks again this often. */
+const RECHECK_WITHOUT_NOTICES_MS = 1000;
+
+/**
+ * Long polls wait here, holding no database connection: a NOTIFY from the
+ * transaction that wrote events for their stream (on any instance) wakes
+ * them; without the listener they wake every second to look again.
+ */
+@Injectable()
+export class EventWaiters implements OnModuleDestroy {
+  private readonly waiting = new Map<string, Set<() => void>>();
+  private closed = false;
+
+  constructor(private readonly listener: NotificationListener) {
+    listener.on(CHANNEL.securityEvents, (payload) => this.wake(payload as SecurityEventsNotice));
+    // Notices may have been missed while the connection was down: everyone looks again.
+    listener.onLost(() => this.wake({ all: true }));
+  }
+
+  /**
+   * Resolves when events may have arrived for the stream, when `deadline`
+   * aborts, at shutdown, or (without the listener) after a second; the
+   * caller then looks again, and waits again until its deadline.
+   */
+  wait(streamId: string, deadline: AbortSignal): Promise<void> {
+    if (this.closed || deadline.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiters = this.waiting.get(streamId) ?? new Set<() => void>();
+      this.waiting.set(streamId, waiters);
+      const done = () => {
+        clearTimeout(recheck);
+        deadline.removeEventListener('abort', done);
+        waiters.delete(done);
+        if (waiters.size === 0 && this.waiting.get(streamId) === waiters) this.waiting.delete(streamId);
+        resolve();
+      };
+      const recheck = this.listener.ticket().listening ? undefined : setTimeout(done, RECHECK_WITHOUT_NOTICES_MS);
+      deadline.addEventListener('abort', done, { once: true });
+      waiters.add(done);
+    });
+  }
+
+  get closing(): boolean {
+    return this.closed;
+  }
+
+  /** Whether a poll of the stream is waiting on this instance now. */
+  isWaiting(streamId: string): boolean {
+    return (this.waiting.get(streamId)?.size ?? 0) > 0;
+  }
+
+  /** Answers every waiting poll at shutdown, so that the drain is not held up by them. */
+  onModuleDestroy(): void {
+    this.closed = true;
+    this.wake({ all: true });
+  }
+
+  private wake(notice: SecurityEventsNotice | undefined): void {
+    const streams = notice && 'streams' in notice && Array.isArray(notice.streams) ? notice.streams : [...this.waiting.keys()];
+    for (const streamId of streams) {
+      for (const done of [...(this.waiting.get(streamId) ?? [])]) done();
+    }
+  }
+}
