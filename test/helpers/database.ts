@@ -45,3 +45,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await migrate(database.url, readMigrations(MIGRATIONS_DIR));
   return database;
 }
+
+/**
+ * PGlite (the embedded database) compiles its WebAssembly and runs initdb on
+ * every start, all on the CPU: 20–30 s alone here, and several times that
+ * while the other test files load both cores.
+ */
+export const PGLITE_TIMEOUT_MS = 180_000;

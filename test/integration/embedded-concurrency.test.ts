@@ -5,6 +5,7 @@ import { SessionCheck } from '../../src/sessions/session-check.service.js';
 import { SignInService } from '../../src/sign-in/sign-in.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestContext, type TestContext } from '../helpers/app.js';
+import { PGLITE_TIMEOUT_MS } from '../helpers/database.js';
 import { PASSWORD, uniqueEmail, TEST_CLIENT } from '../helpers/users.js';
 
 // `npm start` without DATABASE_URL: the embedded PGlite database, whose
@@ -19,7 +20,7 @@ beforeAll(async () => {
     database: { url: '', drop: async () => {} },
     env: { DATABASE_URL: '', DATA_DIR: dataDir, MIGRATE_ON_START: 'true', SESSION_CHECK_CACHE_MS: '0' },
   });
-});
+}, PGLITE_TIMEOUT_MS);
 afterAll(async () => {
   await t?.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -39,4 +40,4 @@ test('concurrent refreshes with one token on the embedded database all get the s
     expect(children.size).toBe(1);
     await Promise.all(Array.from({ length: 10 }, () => checks.activeSessionOwner(issued.session.id, issued.user.id)));
   }
-});
+}, PGLITE_TIMEOUT_MS);

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { MIGRATIONS_DIR } from '../../src/database/database-connection.js';
 import { EmbeddedDatabaseBusy, startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import { migrate, readMigrations } from '../../src/database/migrator.js';
+import { PGLITE_TIMEOUT_MS } from '../helpers/database.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -50,4 +51,4 @@ test('the embedded database migrates, keeps its data, and opens in one process a
       await again.stop();
     }
   }
-});
+}, PGLITE_TIMEOUT_MS);
