@@ -4,11 +4,13 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export const LOGIN_OUTCOMES = ['success', 'invalid_credentials', 'rate_limited', 'queue_full'] as const;
 export const REFRESH_OUTCOMES = ['rotated', 'grace_replay', 'reuse_detected', 'expired', 'revoked', 'invalid'] as const;
 export const REVOCATION_CAUSES = ['logout', 'logout_all', 'reuse', 'admin', 'password_change', 'password_reset', 'account_deletion', 'expiry_purge'] as const;
+export const SSF_PUSH_OUTCOMES = ['delivered', 'failed', 'dead_lettered'] as const;
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 
 export type LoginOutcome = (typeof LOGIN_OUTCOMES)[number];
 export type RefreshOutcome = (typeof REFRESH_OUTCOMES)[number];
 export type RevocationCause = (typeof REVOCATION_CAUSES)[number];
+export type SsfPushOutcome = (typeof SSF_PUSH_OUTCOMES)[number];
 
 /** Records one answered request: its status and its duration in seconds. */
 export type RequestObserver = (statusCode: number, seconds: number) => void;
@@ -68,6 +70,22 @@ export class Metrics {
     name: 'auth_password_hash_wait_seconds',
     help: 'Time a password hash waited in the argon2 queue before it ran.',
     buckets: [0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  private readonly ssfPushes = childrenOf(
+    new Counter({
+      name: 'auth_ssf_push_attempts_total',
+      help: 'Shared Signals push attempts by outcome: delivered, failed (retried later) or dead_lettered (no attempts left).',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    }),
+    SSF_PUSH_OUTCOMES,
+  );
+
+  private readonly ssfExpired = new Counter({
+    name: 'auth_ssf_events_expired_total',
+    help: 'Shared Signals events purged undelivered after SSF_EVENT_RETENTION_DAYS (waiting or dead-lettered).',
     registers: [this.registry],
   });
 
@@ -132,6 +150,14 @@ export class Metrics {
 
   sessionsEnded(cause: RevocationCause, count: number): void {
     if (count > 0) this.revocations[cause].inc(count);
+  }
+
+  ssfPush(outcome: SsfPushOutcome): void {
+    this.ssfPushes[outcome].inc();
+  }
+
+  ssfEventsExpired(count: number): void {
+    if (count > 0) this.ssfExpired.inc(count);
   }
 
   setActiveSessions(count: number): void {

@@ -4,6 +4,7 @@ import { Random } from '../common/random.js';
 import { AppConfig } from '../config/app-config.js';
 import { NotificationListener } from '../database/notification-listener.js';
 import { CHANNEL } from '../database/notifications.js';
+import { Metrics } from '../metrics/metrics.js';
 import { pushBackoffMs, pushLeaseMs, unitInterval } from './delivery-rules.js';
 import { openAuthorization } from './push-authorization.js';
 import { PushTransport } from './push-transport.js';
@@ -41,6 +42,7 @@ export class PushDelivery implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly clock: Clock,
     private readonly random: Random,
     private readonly listener: NotificationListener,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -99,6 +101,7 @@ export class PushDelivery implements OnApplicationBootstrap, OnModuleDestroy {
     const now = this.clock.now();
     if (outcome.delivered) {
       await this.events.markDelivered(push.id, now);
+      this.metrics.ssfPush('delivered');
       // A receiver that takes our pushes is alive, whether or not it calls us: its stream is not idle.
       await this.streams.touch(push.streamId, now);
       return;
@@ -107,11 +110,13 @@ export class PushDelivery implements OnApplicationBootstrap, OnModuleDestroy {
     const log = { streamId: push.streamId, jti: push.jti, attempts: push.attempts, error: outcome.error };
     if (push.attempts >= pushMaxAttempts) {
       await this.events.deadLetter(push.id, now, outcome.error);
+      this.metrics.ssfPush('dead_lettered');
       this.logger.error({ msg: 'a security event could not be pushed and was dead-lettered', event: 'ssf_event_dead_lettered', ...log });
       return;
     }
     const delayMs = pushBackoffMs(push.attempts, pushRetryBaseMs, unitInterval(this.random.bytes(4)));
     await this.events.scheduleRetry(push.id, new Date(now.getTime() + delayMs), outcome.error);
+    this.metrics.ssfPush('failed');
     this.logger.warn({ msg: 'a security event push failed; retrying later', event: 'ssf_push_failed', ...log, retryInMs: delayMs });
   }
 

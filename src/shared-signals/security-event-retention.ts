@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { Metrics } from '../metrics/metrics.js';
 import { SecurityEventsRepository } from './security-events.repository.js';
 import { StreamsRepository } from './streams.repository.js';
 
@@ -21,6 +22,7 @@ export class SecurityEventRetention {
     private readonly events: SecurityEventsRepository,
     private readonly streams: StreamsRepository,
     private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /** What a pass at `now` would delete: the CLI's progress bars. */
@@ -59,6 +61,7 @@ export class SecurityEventRetention {
     for (const [streamId, counts] of byStream) {
       this.logger.warn({ msg: 'security events purged undelivered', event: 'ssf_events_expired', streamId, ...counts, retentionDays });
     }
+    this.metrics.ssfEventsExpired(deleted.length);
     return deleted.length;
   }
 }

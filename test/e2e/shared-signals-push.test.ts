@@ -1,9 +1,11 @@
 import { AUDIT_EVENT } from '../../src/audit/audit-entry.js';
+import { Metrics } from '../../src/metrics/metrics.js';
 import { REVOKE_REASON, SessionRevoker } from '../../src/sessions/session-revoker.js';
 import { PushDelivery } from '../../src/shared-signals/push-delivery.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { HttpClient } from '../helpers/http-client.js';
+import { delta, parsePrometheus } from '../helpers/prometheus.js';
 import {
   eventually,
   PUSH,
@@ -157,6 +159,8 @@ test('a receiver that fails three times receives the event on the fourth attempt
 test('after SSF_PUSH_MAX_ATTEMPTS failures an event is dead-lettered, listed for ops, and delivered once queued again', async () => {
   endpoint.respondWith(...Array<'fail'>(MAX_ATTEMPTS).fill('fail'));
   const before = endpoint.requests.length;
+  const scrape = async () => parsePrometheus((await t.module.get(Metrics).exposition()).body);
+  const countsBefore = await scrape();
   const sessionId = await logout();
   await eventually(() => endpoint.requests.length === before + 1);
   await settle();
@@ -166,6 +170,9 @@ test('after SSF_PUSH_MAX_ATTEMPTS failures an event is dead-lettered, listed for
   await settle();
   await settle();
   expect(endpoint.requests.length).toBe(before + MAX_ATTEMPTS);
+  const countsAfter = await scrape();
+  expect(delta(countsBefore, countsAfter, 'auth_ssf_push_attempts_total{outcome="failed"}')).toBe(MAX_ATTEMPTS - 1);
+  expect(delta(countsBefore, countsAfter, 'auth_ssf_push_attempts_total{outcome="dead_lettered"}')).toBe(1);
 
   const streams = await admin.get('/admin/ssf/streams');
   expect(streams.body.streams).toEqual([

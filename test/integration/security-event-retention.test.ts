@@ -1,3 +1,4 @@
+import { Metrics } from '../../src/metrics/metrics.js';
 import { PurgeService } from '../../src/retention/retention.service.js';
 import { SessionsService } from '../../src/sessions/sessions.service.js';
 import { PollDelivery } from '../../src/shared-signals/poll-delivery.service.js';
@@ -5,6 +6,7 @@ import { StreamsService } from '../../src/shared-signals/streams.service.js';
 import { SignInService } from '../../src/sign-in/sign-in.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestContext, type TestContext } from '../helpers/app.js';
+import { parsePrometheus } from '../helpers/prometheus.js';
 import { PASSWORD, TEST_CLIENT, uniqueEmail } from '../helpers/users.js';
 
 /** The purge's share of SSF: delivered events after a day, undelivered ones after SSF_EVENT_RETENTION_DAYS (logged), quiet streams after SSF_STREAM_INACTIVITY_DAYS. */
@@ -45,6 +47,7 @@ test('delivered events go a day after delivery; undelivered ones after their own
   await t.module.get(PollDelivery).poll('retention-a', polled.stream_id, { returnImmediately: true });
   const afterThreeDays = await t.module.get(PurgeService).run();
   expect(afterThreeDays).toMatchObject({ securityEventsDeleted: 3, streamsDeleted: 0 });
+  expect(parsePrometheus((await t.module.get(Metrics).exposition()).body).get('auth_ssf_events_expired_total')).toBe(3);
   const expired = t.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.event === 'ssf_events_expired');
   expect(expired).toEqual([expect.objectContaining({ streamId: neglected.stream_id, waiting: 2, deadLettered: 0, retentionDays: 3 }), expect.objectContaining({ streamId: neglected.stream_id, waiting: 1 })]);
 
