@@ -108,7 +108,9 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   const fastify = app.getHttpAdapter().getInstance();
   limitConnections(fastify.server, config);
   // Straight to pino, not through Nest's logger: this line is written for every request.
-  const requestLog = logger.child({ context: 'Http' });
+  // Without the redaction paths, which cost about 15 µs a line: its fields are the ones
+  // below and nothing else, none of them a secret (the path without its query).
+  const requestLog = logger.child({ context: 'Http' }, { redact: { paths: [] } });
 
   // First, so that even a CORS preflight (answered inside the cors plugin's hook) carries the id.
   fastify.addHook('onRequest', (request, reply, done) => {
