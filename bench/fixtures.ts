@@ -1,7 +1,8 @@
 // Data the benchmark needs, written straight to PostgreSQL so that preparing
 // a million rows takes seconds, not the hours that a million logins would.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { v7 as uuidV7 } from 'uuid';
 
 /** A refresh token ready to present: its cookie value, and its ids for the pg ceiling. */
 export interface FreshToken {
@@ -30,7 +31,9 @@ export async function dropDatabase(adminUrl: string, name: string): Promise<void
 
 /**
  * `count` live sessions of one user, one unused refresh token each (distinct
- * sessions, so that rotations do not queue on one session row).
+ * sessions, so that rotations do not queue on one session row), with
+ * time-ordered ids as the service makes them (common/random.ts): random ones
+ * would scatter the rotations' index inserts as the service's never do.
  */
 export async function insertFreshTokens(pool: pg.Pool, userId: string, count: number): Promise<FreshToken[]> {
   const now = new Date();
@@ -43,8 +46,8 @@ export async function insertFreshTokens(pool: pg.Pool, userId: string, count: nu
     const tokenIds: string[] = [];
     const hashes: Buffer[] = [];
     for (let i = 0; i < batch; i++) {
-      const sessionId = randomUUID();
-      const tokenId = randomUUID();
+      const sessionId = uuidV7();
+      const tokenId = uuidV7();
       const secret = randomBytes(32);
       sessionIds.push(sessionId);
       tokenIds.push(tokenId);

@@ -61,7 +61,7 @@ export async function startService(root: string, databaseUrl: string, options: {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   // The same runtime settings as `npm run start:prod` and the Dockerfile.
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', ...(options.nodeArgs ?? []), join(root, 'dist/main.js')], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', '--heap-growing-percent=30', ...(options.nodeArgs ?? []), join(root, 'dist/main.js')], {
     env: {
       ...process.env,
       MALLOC_ARENA_MAX: '1',
