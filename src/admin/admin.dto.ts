@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
@@ -12,6 +13,10 @@ const toUuid = ({ value }: { value: unknown }) => canonicalUuid(value) ?? value;
 
 const CURSOR_DOC = 'The `nextCursor` of the previous page.';
 
+/** A page size from the query string: a whole number from 1 to `maximum`. */
+const PageLimit = (maximum: number, byDefault: number) =>
+  applyDecorators(ApiPropertyOptional({ minimum: 1, maximum, default: byDefault }), IsOptional(), Transform(toInteger), IsInt(), Min(1), Max(maximum));
+
 export class ListSessionsQuery {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
@@ -24,12 +29,7 @@ export class ListSessionsQuery {
   @IsIn(['active', 'ended', 'all'])
   status?: 'active' | 'ended' | 'all';
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @PageLimit(200, 50)
   limit?: number;
 
   @ApiPropertyOptional({ description: CURSOR_DOC })
@@ -46,12 +46,7 @@ export class UsersQuery {
   @MaxLength(254)
   email?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @PageLimit(200, 50)
   limit?: number;
 
   @ApiPropertyOptional({ description: CURSOR_DOC })
@@ -94,12 +89,7 @@ export class AuditQuery {
   @Matches(/^\d{1,18}$/, { message: 'must be the nextCursor of a previous page' })
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(500)
+  @PageLimit(500, 100)
   limit?: number;
 }
 

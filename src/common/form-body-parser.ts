@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from './app-error.js';
-import { illFormedStringPath } from './well-formed.js';
+import { decodeUtf8, illFormedStringPath } from './well-formed.js';
 
 /**
  * `application/x-www-form-urlencoded`, which OAuth endpoints must take
@@ -9,10 +9,8 @@ import { illFormedStringPath } from './well-formed.js';
  * parameter sent twice is refused, as RFC 6749 §3.1 requires.
  */
 export function parseFormBody(_request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void): void {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
+  const text = decodeUtf8(body);
+  if (text === undefined) {
     done(AppError.invalidRequest('The body is not valid UTF-8.'));
     return;
   }

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { AppError } from './app-error.js';
-import { illFormedStringPath } from './well-formed.js';
+import { decodeUtf8, illFormedStringPath } from './well-formed.js';
 
 /**
  * The only body parser: JSON, with `__proto__` and `constructor` keys refused
@@ -14,10 +14,8 @@ export function parseJsonBody(_request: FastifyRequest, body: Buffer, done: (err
     done(null, undefined);
     return;
   }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
+  const text = decodeUtf8(body);
+  if (text === undefined) {
     done(AppError.invalidRequest('The body is not valid UTF-8.'));
     return;
   }

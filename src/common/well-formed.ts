@@ -18,3 +18,14 @@ export function illFormedStringPath(value: unknown, path = ''): string | undefin
   }
   return undefined;
 }
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A body as text, or undefined when it is not valid UTF-8: refused rather than silently repaired with U+FFFD. */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
