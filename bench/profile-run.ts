@@ -81,6 +81,8 @@ export async function profilePath({ root, resultsDir, adminUrl, path, timing, co
       profile: `${name}.cpuprofile`,
     };
     writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(summary, null, 2)}\n`);
+    // The summary, not the profile, is committed: the README's per-request table comes from it.
+    writeFileSync(join(resultsDir, `latest-profile-${path}.json`), `${JSON.stringify(summary, null, 2)}\n`);
     process.stdout.write(
       [
         '',
@@ -93,7 +95,7 @@ export async function profilePath({ root, resultsDir, adminUrl, path, timing, co
         '',
       ].join('\n'),
     );
-    log(`written bench/results/${name}.cpuprofile and .json`);
+    log(`written bench/results/${name}.cpuprofile and .json, and latest-profile-${path}.json`);
   } finally {
     await stopAll();
     await pool.end();

@@ -126,6 +126,8 @@ export class UsersRepository {
     const count = await tx.$executeRaw`
       UPDATE "users" SET "email_verified_at" = COALESCE("email_verified_at", ${now}), "updated_at" = ${now}
       WHERE "id" = ${id}::uuid AND "deleted_at" IS NULL`;
+    // Every instance's cached session checks carry `emailVerified`: they drop this user's at once, as for a role change.
+    if (count === 1) await notify(tx, CHANNEL.sessions, { userId: id } satisfies SessionNotice);
     return count === 1;
   }
 

@@ -1,10 +1,12 @@
 import pg from 'pg';
 import { AppError } from '../../src/common/app-error.js';
 import { LISTENER_APPLICATION_NAME, NotificationListener } from '../../src/database/notification-listener.js';
+import { PrismaService } from '../../src/database/prisma.service.js';
 import { SessionCheckCache } from '../../src/sessions/session-check-cache.js';
 import { SessionCheck } from '../../src/sessions/session-check.service.js';
 import { SessionsService } from '../../src/sessions/sessions.service.js';
 import { SignInService } from '../../src/sign-in/sign-in.service.js';
+import { UsersRepository } from '../../src/users/users.repository.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestContext, type TestContext } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -77,6 +79,14 @@ test("a role change reaches every instance's cached session checks", async () =>
   expect(await roles()).toEqual([]);
   await a.module.get(UsersService).changeRole(email, 'admin', true, TEST_OPERATOR);
   await eventually(async () => (await roles()).includes('admin'), 'b reads the new role');
+});
+
+test("a verified email reaches every instance's cached session checks", async () => {
+  const issued = await loginOn(a);
+  const verified = async () => (await b.module.get(SessionCheck).activeSessionOwner(issued.session.id, issued.user.id)).emailVerifiedAt !== null;
+  expect(await verified()).toBe(false);
+  await a.module.get(PrismaService).transaction((tx) => a.module.get(UsersRepository).markEmailVerified(tx, issued.user.id, new Date()));
+  await eventually(verified, 'b reads the verified email');
 });
 
 test('a check that races a revocation does not put the session back in the cache', async () => {
