@@ -15,6 +15,13 @@ export interface Service {
 
 const children: ChildProcess[] = [];
 
+// An exception thrown inside the load generator ends the run without its
+// cleanup; the children must not outlive it (a service left listening skews
+// every later measurement on the machine).
+process.once('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+});
+
 /** One set per run: every instance started in it must read the same keys and refresh tokens. */
 const SECRETS = { REFRESH_TOKEN_PEPPER: randomBytes(32).toString('base64url'), KEY_ENCRYPTION_SECRET: randomBytes(32).toString('base64url') };
 
