@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditEntry } from '../audit/audit-entry.js';
-import { AuditWriter } from '../audit/audit.writer.js';
+import { auditInsertStep } from '../audit/audit.writer.js';
 import { JOB_LOCK } from '../database/job-locks.js';
 import { type Prisma, PrismaService } from '../database/prisma.service.js';
 import type { FamilyPrecondition, NewToken } from './family.js';
@@ -41,13 +41,29 @@ export type SessionRecord = Prisma.SessionGetPayload<{ select: typeof SESSION_FI
 /** For ops: how many times the family rotated (its tokens after the first). */
 export type SessionWithRotations = SessionRecord & { rotations: number };
 
+const loginEvent = auditInsertStep(11, 'opened');
+
+/**
+ * A new family in one statement, one round trip: the session, its first
+ * refresh token and the login event (a data-modifying CTE commits all of it
+ * or none, inside the caller's transaction). Prisma's nested create took
+ * three round trips for the first two, and re-read the session.
+ */
+const OPEN_FAMILY = `
+  WITH opened AS (
+    INSERT INTO sessions (id, user_id, created_at, last_used_at, idle_expires_at, absolute_expires_at, user_agent, ip)
+    VALUES ($1::uuid, $2::uuid, $3, $3, $4, $5, $6, $7)
+    RETURNING id
+  ), first_token AS (
+    INSERT INTO refresh_tokens (id, session_id, secret_hash, created_at, expires_at)
+    SELECT $8::uuid, id, $9, $3, $10 FROM opened
+  )
+  ${loginEvent.sql}`;
+
 /** Sessions through Prisma: opening a family, reading one, the listings and retention; ending families is SessionRevocationsRepository's. */
 @Injectable()
 export class SessionsRepository {
-  constructor(
-    private readonly prisma: PrismaService,
-    private readonly audit: AuditWriter,
-  ) {}
+  constructor(private readonly prisma: PrismaService) {}
 
   /**
    * Opens a family, only if `precondition` (run first, in the same
@@ -57,27 +73,21 @@ export class SessionsRepository {
   createSession(session: NewSession, audit: AuditEntry, precondition: FamilyPrecondition): Promise<boolean> {
     return this.prisma.transaction(async (tx) => {
       if (!(await precondition(tx))) return false;
-      await tx.session.create({
-        data: {
-          id: session.id,
-          userId: session.userId,
-          createdAt: session.now,
-          lastUsedAt: session.now,
-          idleExpiresAt: session.idleExpiresAt,
-          absoluteExpiresAt: session.absoluteExpiresAt,
-          userAgent: session.userAgent,
-          ip: session.ip,
-          refreshTokens: {
-            create: {
-              id: session.firstToken.id,
-              secretHash: new Uint8Array(session.firstToken.secretHash),
-              createdAt: session.now,
-              expiresAt: session.firstToken.expiresAt,
-            },
-          },
-        },
-      });
-      await this.audit.record(tx, audit);
+      const { id, userId, now, idleExpiresAt, absoluteExpiresAt, userAgent, ip, firstToken } = session;
+      await tx.$executeRawUnsafe(
+        OPEN_FAMILY,
+        id,
+        userId,
+        now,
+        idleExpiresAt,
+        absoluteExpiresAt,
+        userAgent,
+        ip,
+        firstToken.id,
+        new Uint8Array(firstToken.secretHash),
+        firstToken.expiresAt,
+        ...loginEvent.values(audit),
+      );
       return true;
     });
   }

@@ -1,5 +1,7 @@
+import { AUDIT_EVENT } from '../../src/audit/audit-entry.js';
 import { AppError } from '../../src/common/app-error.js';
 import type { ClientInfo } from '../../src/common/client-info.js';
+import { hashSecret } from '../../src/common/opaque-token.js';
 import { RefreshTokensRepository } from '../../src/sessions/refresh-tokens.repository.js';
 import { SessionsService } from '../../src/sessions/sessions.service.js';
 import { SignInService } from '../../src/sign-in/sign-in.service.js';
@@ -37,6 +39,44 @@ async function expectAppError(promise: Promise<unknown>, code: string) {
   expect(error).toBeInstanceOf(AppError);
   expect((error as AppError).code).toBe(code);
 }
+
+test('a login writes its session, its first token and its event in one statement, with the clock\'s times and the client\'s details', async () => {
+  const issued = await login();
+  const now = t.clock.now();
+  const session = await t.prisma.session.findUniqueOrThrow({ where: { id: issued.session.id } });
+  expect(session).toMatchObject({
+    createdAt: now,
+    lastUsedAt: now,
+    idleExpiresAt: issued.session.idleExpiresAt,
+    absoluteExpiresAt: issued.session.absoluteExpiresAt,
+    revokedAt: null,
+    ip: client.ip,
+    userAgent: client.userAgent,
+  });
+  const [tokenId, secret] = issued.refreshToken.split('.') as [string, string];
+  const token = await t.prisma.refreshToken.findUniqueOrThrow({ where: { id: tokenId } });
+  expect(token).toMatchObject({ sessionId: session.id, parentId: null, createdAt: now, expiresAt: issued.session.idleExpiresAt, usedAt: null });
+  expect(Buffer.from(token.secretHash)).toEqual(hashSecret(Buffer.from(secret, 'base64url')));
+  const events = await t.prisma.auditEvent.findMany({ where: { sessionId: session.id } });
+  expect(events).toEqual([expect.objectContaining({ type: AUDIT_EVENT.login, userId: issued.user.id, occurredAt: now, ip: client.ip, userAgent: client.userAgent })]);
+});
+
+test('a login whose event cannot be written leaves no session and no token behind', async () => {
+  const email = uniqueEmail();
+  const user = await users.register(email, PASSWORD, TEST_CLIENT);
+  await t.prisma.$executeRawUnsafe(`
+    CREATE FUNCTION fail_login_event() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'injected failure writing the login event'; END $$`);
+  await t.prisma.$executeRawUnsafe(`CREATE TRIGGER fail_login_event BEFORE INSERT ON audit_events FOR EACH ROW WHEN (NEW.type = '${AUDIT_EVENT.login}') EXECUTE FUNCTION fail_login_event()`);
+  try {
+    await expect(signIn.login(email, PASSWORD, client)).rejects.toThrow('injected failure');
+  } finally {
+    await t.prisma.$executeRawUnsafe('DROP TRIGGER fail_login_event ON audit_events');
+    await t.prisma.$executeRawUnsafe('DROP FUNCTION fail_login_event()');
+  }
+  expect(await t.prisma.session.count({ where: { userId: user.id } })).toBe(0);
+  expect(await t.prisma.refreshToken.count({ where: { session: { userId: user.id } } })).toBe(0);
+});
 
 test('a failure after the compare-and-set, inside the one rotation statement, rolls all of it back', async () => {
   const issued = await login();
