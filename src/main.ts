@@ -9,17 +9,14 @@ import { DatabaseConnection } from './database/database-connection.js';
 import { GracefulShutdown } from './graceful-shutdown.js';
 import { configureApp, createHttpAdapter, NEST_APP_OPTIONS } from './http-app.js';
 
+function refuseToStart(error: ConfigError): never {
+  createRootLogger('info').fatal({ problems: error.problems }, 'refusing to start: invalid configuration');
+  process.stderr.write(`${error.message}\n`);
+  process.exit(78);
+}
+
 async function bootstrap(): Promise<void> {
-  let loaded;
-  try {
-    loaded = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    createRootLogger('info').fatal({ problems: error.problems }, 'refusing to start: invalid configuration');
-    process.stderr.write(`${error.message}\n`);
-    process.exit(78);
-  }
-  const { config, warnings } = loaded;
+  const { config, warnings } = loadConfig();
   const root = createServiceLogger(config.log.level);
   for (const warning of warnings) root.warn(warning);
 
@@ -38,6 +35,8 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
+  // A bad setting, whether loadConfig() found it or the database did (ServerTimeZoneCheck).
+  if (error instanceof ConfigError) refuseToStart(error);
   createRootLogger('info').fatal({ err: error }, 'failed to start');
   process.exit(1);
 });

@@ -5,6 +5,7 @@ import { DatabaseHealth } from './database-health.js';
 import { NotificationListener } from './notification-listener.js';
 import { PoolMetrics } from './pool-metrics.js';
 import { PrismaService } from './prisma.service.js';
+import { ServerTimeZoneCheck } from './server-time-zone-check.js';
 import { SqlPool } from './sql-pool.js';
 
 /** Closes the pool, then the embedded database, after every module has let go of them. */
@@ -31,6 +32,7 @@ class DatabaseShutdown implements OnApplicationShutdown {
     NotificationListener,
     DatabaseShutdown,
     PoolMetrics,
+    ServerTimeZoneCheck,
   ],
   exports: [PrismaService, SqlPool, DatabaseConnection, DatabaseHealth, NotificationListener],
 })

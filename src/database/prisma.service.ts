@@ -2,7 +2,7 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { AppConfig } from '../config/app-config.js';
 import { type Prisma, PrismaClient } from './generated/client.js';
-import { SET_LOCAL_TIMEOUTS } from './server-timeouts.js';
+import { SET_LOCAL_SETTINGS } from './server-settings.js';
 import { SqlPool } from './sql-pool.js';
 
 export type { Prisma } from './generated/client.js';
@@ -23,10 +23,10 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     this.pooled = config.database.pooler !== 'none';
   }
 
-  /** The repositories' one way into an interactive transaction: behind a pooler it sets its own server timeouts first. */
+  /** The repositories' one way into an interactive transaction: behind a pooler it sets its own server settings first. */
   transaction<T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
     return this.$transaction(async (tx) => {
-      if (this.pooled) await tx.$executeRawUnsafe(SET_LOCAL_TIMEOUTS);
+      if (this.pooled) await tx.$executeRawUnsafe(SET_LOCAL_SETTINGS);
       return work(tx);
     });
   }

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseConnection } from './database-connection.js';
 import { isConnectionLost } from './database-errors.js';
-import { SERVER_TIMEOUTS, SET_LOCAL_TIMEOUTS } from './server-timeouts.js';
+import { SET_LOCAL_SETTINGS, STARTUP_SETTINGS } from './server-settings.js';
 
 interface ClientInternals {
   _activeQuery?: unknown;
@@ -50,10 +50,10 @@ export class SqlPool extends pg.Pool {
       // A peer that vanished without a FIN is noticed by TCP, not only at the next query.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
-      // A request never waits on a lock or a statement for ever: it fails as 503 instead.
-      ...(config.database.pooler === 'none' ? SERVER_TIMEOUTS : {}),
+      // A request never waits on a lock or a statement for ever (it fails as 503 instead), and times are read as UTC (server-settings.ts).
+      ...(config.database.pooler === 'none' ? STARTUP_SETTINGS : {}),
     });
-    this.beginStatement = config.database.pooler === 'none' ? 'BEGIN' : `BEGIN; ${SET_LOCAL_TIMEOUTS}`;
+    this.beginStatement = config.database.pooler === 'none' ? 'BEGIN' : `BEGIN; ${SET_LOCAL_SETTINGS}`;
     const logger = new Logger('Database');
     // Connections outlive the request that opened them: their events must not be logged under its request id.
     const detached = new AsyncResource('database-connection-events');

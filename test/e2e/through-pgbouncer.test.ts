@@ -104,17 +104,11 @@ describeIf('through PgBouncer in transaction mode', () => {
     }
   });
 
-  test('the server-side timeouts hold inside every transaction the service opens through the pooler', async () => {
-    const pool = t.module.get(SqlPool);
-    const viaPool = await pool.transaction(async (client) => [
-      (await client.query<{ lock_timeout: string }>('SHOW lock_timeout')).rows[0]!.lock_timeout,
-      (await client.query<{ statement_timeout: string }>('SHOW statement_timeout')).rows[0]!.statement_timeout,
-    ]);
-    expect(viaPool).toEqual(['10s', '15s']);
-    const viaPrisma = await t.module.get(PrismaService).transaction(async (tx) => [
-      (await tx.$queryRawUnsafe<Array<{ lock_timeout: string }>>('SHOW lock_timeout'))[0]!.lock_timeout,
-      (await tx.$queryRawUnsafe<Array<{ statement_timeout: string }>>('SHOW statement_timeout'))[0]!.statement_timeout,
-    ]);
-    expect(viaPrisma).toEqual(['10s', '15s']);
+  test('the server-side timeouts and the UTC time zone hold inside every transaction the service opens through the pooler', async () => {
+    const settings = "SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement, current_setting('TimeZone') AS zone";
+    const viaPool = await t.module.get(SqlPool).transaction(async (client) => (await client.query(settings)).rows[0]);
+    expect(viaPool).toEqual({ lock: '10s', statement: '15s', zone: 'UTC' });
+    const viaPrisma = await t.module.get(PrismaService).transaction(async (tx) => (await tx.$queryRawUnsafe<unknown[]>(settings))[0]);
+    expect(viaPrisma).toEqual({ lock: '10s', statement: '15s', zone: 'UTC' });
   });
 });
