@@ -58,7 +58,7 @@ export const settingsShape = {
     secret: true,
   }),
   DATABASE_POOLER: documented(z.enum(['none', 'transaction']).default('none'), {
-    doc: '`transaction` when `DATABASE_URL` goes through PgBouncer (or another pooler) in transaction mode: no startup parameters, server-side timeouts and the UTC time zone set per transaction (`SET LOCAL`); set them on the role too for single statements (docs/several-instances.md; the service refuses to start when the role's time zone is not UTC)',
+    doc: '`transaction` when `DATABASE_URL` goes through PgBouncer (or another pooler) in transaction mode: no startup parameters, server-side timeouts and the UTC time zone set per transaction (`SET LOCAL`); set them on the role too for single statements (docs/several-instances.md; the service refuses to start when the time zone of the role is not UTC)',
   }),
   DATABASE_POOL_SIZE: documented(integer(1, 100).default(10), { doc: 'connections in the pool' }),
   DATABASE_CONNECT_TIMEOUT_MS: documented(integer(100, 60_000).default(5_000), {
