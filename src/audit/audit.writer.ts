@@ -5,14 +5,18 @@ import type { AuditEntry } from './audit-entry.js';
 
 const EVENT_COLUMNS = 'occurred_at, type, actor, origin, user_id, session_id, ip, user_agent, data';
 
-/** An event's column values, in EVENT_COLUMNS' order, for statements sent with pg. */
+/**
+ * An event's column values, in EVENT_COLUMNS' order, for statements written
+ * by hand. Sent through Prisma's adapter, a Date goes without an offset and
+ * relies on the session reading times as UTC (database/server-settings.ts).
+ */
 function eventValues(entry: AuditEntry): unknown[] {
   return [entry.at, entry.type, entry.actor, entry.origin, entry.userId, entry.sessionId, entry.ip, entry.userAgent, entry.data === undefined ? null : JSON.stringify(entry.data)];
 }
 
 /**
  * The audit insert as one step of a caller's single statement (the refresh
- * rotation's data-modifying CTE), so that the event commits with the change
+ * rotation's and the login's data-modifying CTEs), so that the event commits with the change
  * in the same round trip: the row is written once for each row of `source`
  * (a CTE of the caller's). Its parameters start at `$first`; `values(entry)`
  * gives them in order. The event's shape stays this file's.

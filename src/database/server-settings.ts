@@ -18,14 +18,32 @@ export const SERVER_TIMEOUTS = { lock_timeout: 10_000, statement_timeout: 15_000
 
 export const SERVER_TIME_ZONE = 'UTC';
 
-/** pg's startup parameters for a direct connection. */
-export const STARTUP_SETTINGS = { ...SERVER_TIMEOUTS, options: `-c TimeZone=${SERVER_TIME_ZONE}` } as const;
+const TIME_ZONE_OPTION = `-c TimeZone=${SERVER_TIME_ZONE}`;
+
+/**
+ * pg's settings for a direct connection to `url`. pg lets a setting in the
+ * URL win over the code's, so an `options` there (a `search_path`, say) would
+ * silently drop the time zone: the URL's options are kept and the time zone
+ * goes after them, where it wins.
+ */
+export function directConnectionSettings(url: string): { connectionString: string; options: string } & typeof SERVER_TIMEOUTS {
+  const parsed = new URL(url);
+  const ownOptions = parsed.searchParams.get('options');
+  if (ownOptions === null) return { connectionString: url, ...SERVER_TIMEOUTS, options: TIME_ZONE_OPTION };
+  parsed.searchParams.delete('options');
+  return { connectionString: parsed.toString(), ...SERVER_TIMEOUTS, options: `${ownOptions} ${TIME_ZONE_OPTION}` };
+}
 
 /** One statement that applies the settings to the current transaction only. */
 export const SET_LOCAL_SETTINGS =
   `SELECT set_config('lock_timeout', '${SERVER_TIMEOUTS.lock_timeout}', true), set_config('statement_timeout', '${SERVER_TIMEOUTS.statement_timeout}', true), ` +
   `set_config('TimeZone', '${SERVER_TIME_ZONE}', true)`;
 
-/** True when this session reads a time without an offset as UTC, in winter and in summer. */
+/**
+ * True when this session's zone is UTC on every day from a year ago to a year
+ * ahead, the times the service writes and compares: a zone that was UTC on
+ * some fixed date may not be now (Africa/Casablanca was UTC in 2000, is
+ * UTC+1 today and UTC again for a month a year).
+ */
 export const READS_TIMES_AS_UTC =
-  `SELECT timestamptz '2000-01-01 00:00:00' = timestamptz '2000-01-01 00:00:00+00' AND timestamptz '2000-07-01 00:00:00' = timestamptz '2000-07-01 00:00:00+00'`;
+  `SELECT bool_and(extract(timezone FROM day) = 0) FROM generate_series(now() - interval '1 year', now() + interval '1 year', interval '1 day') AS day`;

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseConnection } from './database-connection.js';
 import { isConnectionLost } from './database-errors.js';
-import { SET_LOCAL_SETTINGS, STARTUP_SETTINGS } from './server-settings.js';
+import { directConnectionSettings, SET_LOCAL_SETTINGS } from './server-settings.js';
 
 interface ClientInternals {
   _activeQuery?: unknown;
@@ -36,7 +36,6 @@ export class SqlPool extends pg.Pool {
 
   constructor(connection: DatabaseConnection, config: AppConfig) {
     super({
-      connectionString: connection.url,
       // The embedded database has one backend, and its wire-protocol server mixes up
       // the messages of connections that talk at once: one connection, queued, is safe.
       max: connection.embedded ? 1 : config.database.poolSize,
@@ -51,7 +50,7 @@ export class SqlPool extends pg.Pool {
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       // A request never waits on a lock or a statement for ever (it fails as 503 instead), and times are read as UTC (server-settings.ts).
-      ...(config.database.pooler === 'none' ? STARTUP_SETTINGS : {}),
+      ...(config.database.pooler === 'none' ? directConnectionSettings(connection.url) : { connectionString: connection.url }),
     });
     this.beginStatement = config.database.pooler === 'none' ? 'BEGIN' : `BEGIN; ${SET_LOCAL_SETTINGS}`;
     const logger = new Logger('Database');

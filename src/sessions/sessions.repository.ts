@@ -74,7 +74,7 @@ export class SessionsRepository {
     return this.prisma.transaction(async (tx) => {
       if (!(await precondition(tx))) return false;
       const { id, userId, now, idleExpiresAt, absoluteExpiresAt, userAgent, ip, firstToken } = session;
-      await tx.$executeRawUnsafe(
+      const eventsWritten = await tx.$executeRawUnsafe(
         OPEN_FAMILY,
         id,
         userId,
@@ -88,6 +88,8 @@ export class SessionsRepository {
         firstToken.expiresAt,
         ...loginEvent.values(audit),
       );
+      // The count is the last step's: one login event exists only if the session it follows was written.
+      if (eventsWritten !== 1) throw new Error(`opening a family wrote ${eventsWritten} login events, not 1`);
       return true;
     });
   }
