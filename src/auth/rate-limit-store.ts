@@ -58,7 +58,9 @@ export class RateLimitStore implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.redis?.quit().catch(() => undefined);
+    // quit() needs a live connection: while Redis is unreachable it fails, and
+    // ioredis would go on reconnecting (a live timer) after the application closed.
+    await this.redis?.quit().catch(() => this.redis?.disconnect());
   }
 
   /**

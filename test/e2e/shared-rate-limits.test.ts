@@ -1,4 +1,6 @@
+import type { Redis } from 'ioredis';
 import pg from 'pg';
+import { RateLimitStore } from '../../src/auth/rate-limit-store.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { HttpClient } from '../helpers/http-client.js';
@@ -125,4 +127,13 @@ test('Redis unreachable: limits still hold per instance, no 500', async () => {
   expect(statuses).toEqual([401, 401, 401, 401, 429]);
   const login = await new HttpClient(app.baseUrl).post('/auth/login', { email, password: PASSWORD });
   expect(login.status).toBe(429);
+
+  // Closing the application stops the client's reconnecting too, which quit() alone does not while Redis is away
+  // (a live timer after the close). Watched for ioredis's longest retry delay, 2 s.
+  const redis = (app.module.get(RateLimitStore) as unknown as { redis: Redis }).redis;
+  await Promise.all(apps.splice(0).map((closing) => closing.close()));
+  let attemptsAfterClose = 0;
+  redis.on('reconnecting', () => attemptsAfterClose++);
+  await new Promise((resolve) => setTimeout(resolve, 2_100));
+  expect(attemptsAfterClose).toBe(0);
 });
