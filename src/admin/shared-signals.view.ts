@@ -1,7 +1,31 @@
+import { ApiProperty } from '@nestjs/swagger';
 import type { StreamOverview } from '../shared-signals/shared-signals-admin.service.js';
+import type { DeliveryMethod } from '../shared-signals/security-events.js';
+import { STREAM_STATUSES, type StreamStatus } from '../shared-signals/stream-configuration.js';
+
+export class StreamOverviewView {
+  @ApiProperty({ format: 'uuid' }) streamId!: string;
+  @ApiProperty({ description: "The receiver's service client id.", example: 'billing' }) clientId!: string;
+  @ApiProperty({ enum: ['push', 'poll'] }) delivery!: DeliveryMethod;
+  @ApiProperty({ type: String, format: 'uri', nullable: true, description: "Push: the receiver's endpoint; poll: null." }) endpointUrl!: string | null;
+  @ApiProperty({ type: [String], description: 'Event type URIs, as the receiver asked.' }) eventsRequested!: string[];
+  @ApiProperty({ enum: STREAM_STATUSES }) status!: StreamStatus;
+  @ApiProperty({ type: String, nullable: true, description: 'As the receiver gave it when it set the status.' }) statusReason!: string | null;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time', description: "The receiver's last sign of life; the purge deletes the stream SSF_STREAM_INACTIVITY_DAYS after it." })
+  lastSeenAt!: string;
+  @ApiProperty({ description: 'Events neither delivered nor dead-lettered.' }) waiting!: number;
+  @ApiProperty({ description: 'Events push delivery gave up on.' }) deadLettered!: number;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the oldest waiting event was written.' }) oldestWaitingAt!: string | null;
+}
+
+export class StreamOverviewsView {
+  @ApiProperty({ type: [StreamOverviewView] }) streams!: StreamOverviewView[];
+}
 
 /** A stream as ops see it: whose, where it delivers, and what is waiting or dead-lettered. */
-export function toStreamOverviewView(overview: StreamOverview) {
+export function toStreamOverviewView(overview: StreamOverview): StreamOverviewView {
   const { stream } = overview;
   return {
     streamId: stream.id,
@@ -20,8 +44,21 @@ export function toStreamOverviewView(overview: StreamOverview) {
   };
 }
 
+export class DeadLetterView {
+  @ApiProperty({ format: 'uuid' }) jti!: string;
+  @ApiProperty({ example: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked' }) eventType!: string;
+  @ApiProperty({ description: 'Push attempts made.' }) attempts!: number;
+  @ApiProperty({ type: String, nullable: true, description: "The last attempt's failure (the receiver's RFC 8935 `err` when it gave one)." }) lastError!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) deadLetteredAt!: string | null;
+}
+
+export class DeadLettersView {
+  @ApiProperty({ type: [DeadLetterView] }) events!: DeadLetterView[];
+}
+
 /** A security event that push delivery gave up on. */
-export function toDeadLetterView(event: { jti: string; eventType: string; attempts: number; lastError: string | null; createdAt: Date; deadAt: Date | null }) {
+export function toDeadLetterView(event: { jti: string; eventType: string; attempts: number; lastError: string | null; createdAt: Date; deadAt: Date | null }): DeadLetterView {
   return {
     jti: event.jti,
     eventType: event.eventType,
@@ -30,4 +67,9 @@ export function toDeadLetterView(event: { jti: string; eventType: string; attemp
     createdAt: event.createdAt.toISOString(),
     deadLetteredAt: event.deadAt?.toISOString() ?? null,
   };
+}
+
+export class DeadLettersRequeuedView {
+  @ApiProperty({ format: 'uuid' }) streamId!: string;
+  @ApiProperty({ description: 'How many dead letters were queued again, each with a full set of attempts.' }) requeued!: number;
 }

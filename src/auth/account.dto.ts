@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, MaxLength, MinLength } from 'class-validator';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../users/users.service.js';
 import { EmailField } from './credentials.dto.js';
@@ -14,9 +15,11 @@ function CurrentPassword(): PropertyDecorator {
 }
 
 export class ChangePasswordDto {
+  @ApiProperty({ minLength: 1, maxLength: PASSWORD_MAX, description: 'Checked like a login, and rate limited like one.' })
   @CurrentPassword()
   currentPassword!: string;
 
+  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, example: 'a new and longer passphrase' })
   @IsString()
   @Length(PASSWORD_MIN, PASSWORD_MAX, NEW_PASSWORD_RULE)
   newPassword!: string;
@@ -24,22 +27,26 @@ export class ChangePasswordDto {
 
 /** Forgot-password and a new verification mail. */
 export class MailRequestDto {
+  @ApiProperty({ example: 'ann@example.com', maxLength: 254 })
   @EmailField()
   email!: string;
 }
 
 export class ResetPasswordDto {
+  @ApiProperty({ minLength: 1, maxLength: TOKEN_MAX, description: "The `<id>.<secret>` from the mailed link's fragment." })
   @IsString()
   @MinLength(1)
   @MaxLength(TOKEN_MAX)
   token!: string;
 
+  @ApiProperty({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX, example: 'a new and longer passphrase' })
   @IsString()
   @Length(PASSWORD_MIN, PASSWORD_MAX, NEW_PASSWORD_RULE)
   password!: string;
 }
 
 export class VerifyEmailDto {
+  @ApiProperty({ minLength: 1, maxLength: TOKEN_MAX, description: "The `<id>.<secret>` from the mailed link's fragment." })
   @IsString()
   @MinLength(1)
   @MaxLength(TOKEN_MAX)
@@ -47,6 +54,7 @@ export class VerifyEmailDto {
 }
 
 export class DeleteAccountDto {
+  @ApiProperty({ minLength: 1, maxLength: PASSWORD_MAX, description: 'The current password, checked like a login.' })
   @CurrentPassword()
   password!: string;
 }

@@ -10,6 +10,7 @@ import { transmitterMetadata } from '../shared-signals/stream-configuration.js';
 import { SigningKeysService } from '../tokens/signing-keys.service.js';
 import { JwksView, toJwksView } from './views/jwks.view.js';
 import { RevokedSessionsView, toRevocationFeedView } from './views/revocation-feed.view.js';
+import { TransmitterMetadataView } from './views/shared-signals.view.js';
 
 export class RevocationsQuery {
   @ApiPropertyOptional({ format: 'date-time', description: 'The `next` of the previous answer; absent: the whole window.' })
@@ -55,10 +56,12 @@ export class WellKnownController {
    * streams, how events are delivered, how receivers authenticate. It
    * changes only with the configuration.
    */
+  @ApiOperation({ summary: "The Shared Signals transmitter's metadata (SSF 1.0 §7): its endpoints, delivery methods and receiver authentication" })
+  @ApiOkResponse({ type: TransmitterMetadataView })
   @Public()
   @Get('ssf-configuration')
   @Header('cache-control', 'public, max-age=3600')
-  ssfConfiguration() {
+  ssfConfiguration(): TransmitterMetadataView {
     return transmitterMetadata(this.config.tokens.issuer);
   }
 
@@ -68,7 +71,7 @@ export class WellKnownController {
    * whose `sid` is listed until the entry is `windowSeconds` old. It says
    * when any session was revoked, so only service clients may read it.
    */
-  @ApiOperation({ summary: 'Sessions revoked since `since`, for other services that verify tokens offline (a service credential with the `revocations` scope)' })
+  @ApiOperation({ summary: 'Sessions revoked since `since`, for other services that verify tokens offline' })
   @ApiOkResponse({ type: RevokedSessionsView })
   @ServiceClient('revocations')
   @RateLimit('service-client')

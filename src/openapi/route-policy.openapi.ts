@@ -18,7 +18,16 @@ export function describePolicy(operation: OperationObject, method: string, polic
   if ((operation.parameters?.length ?? 0) > 0 || operation.requestBody) errors.push('invalid_request');
   if (operation.requestBody) errors.push('payload_too_large', 'unsupported_media_type');
 
-  if (policy.bearerCredential) {
+  if (policy.acceptsForm && operation.requestBody && 'content' in operation.requestBody) {
+    const json = operation.requestBody.content['application/json'];
+    if (json) operation.requestBody.content['application/x-www-form-urlencoded'] = json;
+  }
+
+  if (policy.serviceScope) {
+    operation.security = [{ serviceClient: [] }];
+    operation.description = [operation.description, `A service credential holding the \`${policy.serviceScope}\` scope.`].filter(Boolean).join('\n\n');
+    errors.push('invalid_client', 'insufficient_scope');
+  } else if (policy.bearerCredential) {
     operation.security = [{ metricsToken: [] }];
     errors.push('authentication_required', 'invalid_token', 'not_found');
   } else if (policy.accessToken === 'required') {

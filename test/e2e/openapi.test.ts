@@ -45,6 +45,33 @@ describe('the OpenAPI document and the pages the service serves (defaults outsid
     expect(document.components.schemas.ErrorBody.properties.error.enum).toEqual(Object.keys(ERROR_CATALOG));
   });
 
+  test('every route has a summary, and every body and every answer but 204 a schema that names its fields', () => {
+    const document = JSON.parse(readFileSync(CHECKED_IN, 'utf8'));
+    const resolve = (schema: any): any => (schema?.$ref ? document.components.schemas[schema.$ref.split('/').pop()] : schema);
+    const describes = (schema: any): boolean => {
+      const resolved = resolve(schema);
+      if (!resolved) return false;
+      if (resolved.allOf || resolved.oneOf) return (resolved.allOf ?? resolved.oneOf).some(describes);
+      return Object.keys(resolved.properties ?? {}).length > 0 || resolved.additionalProperties !== undefined || ['string', 'array'].includes(resolved.type);
+    };
+    const gaps: string[] = [];
+    for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, any>>)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const route = `${method.toUpperCase()} ${path}`;
+        if (!operation.summary) gaps.push(`${route}: no summary`);
+        for (const [type, body] of Object.entries((operation.requestBody?.content ?? {}) as Record<string, any>)) {
+          if (!describes(body.schema)) gaps.push(`${route}: ${type} body without fields`);
+        }
+        for (const [status, response] of Object.entries(operation.responses as Record<string, any>)) {
+          if (!status.startsWith('2') || status === '204') continue;
+          const content = Object.values((response.content ?? {}) as Record<string, any>);
+          if (content.length === 0 || !content.every((media) => describes(media.schema))) gaps.push(`${route}: ${status} without a schema`);
+        }
+      }
+    }
+    expect(gaps).toEqual([]);
+  });
+
   test('/docs is an HTML page with its own Content-Security-Policy and no inline script; its assets come from this origin', async () => {
     const page = await new HttpClient(t.baseUrl).get('/docs');
     expect(page.status).toBe(200);
