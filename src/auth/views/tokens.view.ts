@@ -5,6 +5,7 @@ class SignedInUserView {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() email!: string;
   @ApiProperty({ type: [String] }) roles!: string[];
+  @ApiProperty({ description: 'Whether the user opened a mailed verification link.' }) emailVerified!: boolean;
 }
 
 class SessionTimesView {
@@ -22,7 +23,7 @@ export class TokensView {
 
 export function toTokensView(issued: IssuedTokens): TokensView {
   return {
-    user: issued.user,
+    user: { id: issued.user.id, email: issued.user.email, roles: issued.user.roles, emailVerified: issued.user.emailVerified },
     session: {
       id: issued.session.id,
       idleExpiresAt: issued.session.idleExpiresAt.toISOString(),
