@@ -57,10 +57,13 @@ export class RateLimitStore implements OnApplicationShutdown {
     });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    // quit() needs a live connection: while Redis is unreachable it fails, and
-    // ioredis would go on reconnecting (a live timer) after the application closed.
-    await this.redis?.quit().catch(() => this.redis?.disconnect());
+  /**
+   * Counters need no goodbye: quit() would wait for Redis's answer (for ever
+   * from one that accepts connections but does not answer) or fail without
+   * a connection and leave ioredis reconnecting after the application closed.
+   */
+  onApplicationShutdown(): void {
+    this.redis?.disconnect();
   }
 
   /**

@@ -1,3 +1,6 @@
+import { parse } from 'pg-connection-string';
+import type pg from 'pg';
+
 /**
  * The server-side settings every statement of the service runs under.
  *
@@ -23,15 +26,13 @@ const TIME_ZONE_OPTION = `-c TimeZone=${SERVER_TIME_ZONE}`;
 /**
  * pg's settings for a direct connection to `url`. pg lets a setting in the
  * URL win over the code's, so an `options` there (a `search_path`, say) would
- * silently drop the time zone: the URL's options are kept and the time zone
- * goes after them, where it wins.
+ * silently drop the time zone: the URL is parsed as pg parses it (socket
+ * paths, credentials without a host and odd escapes included), its options
+ * are kept, and the time zone goes after them, where it wins.
  */
-export function directConnectionSettings(url: string): { connectionString: string; options: string } & typeof SERVER_TIMEOUTS {
-  const parsed = new URL(url);
-  const ownOptions = parsed.searchParams.get('options');
-  if (ownOptions === null) return { connectionString: url, ...SERVER_TIMEOUTS, options: TIME_ZONE_OPTION };
-  parsed.searchParams.delete('options');
-  return { connectionString: parsed.toString(), ...SERVER_TIMEOUTS, options: `${ownOptions} ${TIME_ZONE_OPTION}` };
+export function directConnectionSettings(url: string): pg.PoolConfig {
+  const parsed = parse(url);
+  return { ...(parsed as pg.PoolConfig), ...SERVER_TIMEOUTS, options: [parsed.options, TIME_ZONE_OPTION].filter(Boolean).join(' ') };
 }
 
 /** One statement that applies the settings to the current transaction only. */

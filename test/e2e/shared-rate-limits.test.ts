@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import pg from 'pg';
 import { RateLimitStore } from '../../src/auth/rate-limit-store.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -136,4 +137,21 @@ test('Redis unreachable: limits still hold per instance, no 500', async () => {
   redis.on('reconnecting', () => attemptsAfterClose++);
   await new Promise((resolve) => setTimeout(resolve, 2_100));
   expect(attemptsAfterClose).toBe(0);
+});
+
+test('Redis that accepts connections and never answers: logins fall back at once, and closing does not wait for it', async () => {
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const app = await instance({ REDIS_URL: `redis://127.0.0.1:${(silent.address() as AddressInfo).port}` });
+    const email = await someone(app);
+    expect(await wrongPassword(app, email)).toBe(401);
+    const closing = Promise.all(apps.splice(0).map((each) => each.close())).then(() => 'closed');
+    const stalled = new Promise((resolve) => setTimeout(resolve, 5_000).unref()).then(() => 'still closing after 5 s');
+    expect(await Promise.race([closing, stalled])).toBe('closed');
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  }
 });
