@@ -87,7 +87,7 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig): 
     .addCookieAuth(config.cookies.accessName, { type: 'apiKey', in: 'cookie', description: 'The access token (HttpOnly cookie set by login and refresh).' }, 'accessCookie')
     .addCookieAuth(config.cookies.refreshName, { type: 'apiKey', in: 'cookie', description: 'The refresh token (HttpOnly cookie, Path=/auth).' }, 'refreshCookie')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The access token, for other services.' }, 'bearer')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for Prometheus.' }, 'metricsToken')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'METRICS_TOKEN, for Prometheus.' }, 'metricsToken')
     .addBasicAuth({ type: 'http', scheme: 'basic', description: 'A service credential of SERVICE_CREDENTIALS: its client id and secret.' }, 'serviceClient')
     .build();
   const document = SwaggerModule.createDocument(app, settings);
