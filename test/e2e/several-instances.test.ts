@@ -3,6 +3,7 @@ import pg from 'pg';
 import { decodeProtectedHeader } from 'jose';
 import { TEST_ORIGIN } from '../helpers/config.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { eventually } from '../helpers/eventually.js';
 import { HttpClient } from '../helpers/http-client.js';
 import { type HaProxy, infrastructureAvailable, type PgBouncer, startHaProxy, startPgBouncer } from '../helpers/infrastructure.js';
 import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.js';
@@ -62,7 +63,7 @@ describeIf('three instances behind HAProxy and PgBouncer', () => {
     }
   }
 
-  async function eventually(condition: () => Promise<boolean>, what: string, deadlineMs = 5000): Promise<number> {
+  async function millisecondsUntil(condition: () => Promise<boolean>, what: string, deadlineMs = 5000): Promise<number> {
     const started = Date.now();
     while (!(await condition())) {
       if (Date.now() - started > deadlineMs) throw new Error(`not within ${deadlineMs} ms: ${what}`);
@@ -123,7 +124,7 @@ describeIf('three instances behind HAProxy and PgBouncer', () => {
     holder.setCookie('__Secure-refresh', client.cookieValue('__Secure-refresh')!, '/auth');
     expect((await holder.post('/auth/logout')).status).toBe(204);
     // The cached answers would be trusted for 30 s: only the notice can end them this soon.
-    const waited = await Promise.all(others.map((instance) => eventually(async () => (await me(instance)).status === 401, 'refused elsewhere', 2000)));
+    const waited = await Promise.all(others.map((instance) => millisecondsUntil(async () => (await me(instance)).status === 401, 'refused elsewhere', 2000)));
     console.info(`logout seen by the other instances after ${waited.join(' ms and ')} ms (polled every 5 ms)`);
   });
 

@@ -2,7 +2,8 @@ import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { HttpClient } from '../helpers/http-client.js';
 import { startServiceProcess, type ServiceProcess } from '../helpers/service-process.js';
-import { eventually, POLL, PUSH, PushEndpoint, receiverCredentials, revokedSession, SESSION_REVOKED, TestReceiver } from '../helpers/ssf-receiver.js';
+import { eventually } from '../helpers/eventually.js';
+import { POLL, PUSH, PushEndpoint, receiverCredentials, revokedSession, SESSION_REVOKED, TestReceiver } from '../helpers/ssf-receiver.js';
 import { registerAndLogin } from '../helpers/users.js';
 
 /**
@@ -58,7 +59,7 @@ test('a revocation committed just before a crash is delivered after the restart,
   const second = await start();
   const restarted = new TestReceiver(second.url, ISSUER);
   // The claim of the dead instance lapses (twice SSF_PUSH_TIMEOUT_MS, plus 5 s), then attempts 2 to 4 follow with backoff.
-  await eventually(() => endpoint.requests.length === 4, 45_000);
+  await eventually(() => endpoint.requests.length === 4, 'four deliveries', 45_000);
   const jtis = new Set(endpoint.requests.map((request) => request.jti));
   expect(jtis.size).toBe(1);
   expect(revokedSession(await restarted.verifySet(endpoint.requests[3]!.body))).toBe(sessionId);

@@ -3,10 +3,10 @@ import { EventWaiters } from '../../src/shared-signals/event-waiters.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { TEST_SERVICE_CLIENT } from '../helpers/config.js';
+import { eventually } from '../helpers/eventually.js';
 import { HttpClient } from '../helpers/http-client.js';
 import {
   CREDENTIAL_CHANGE,
-  eventually,
   OTHER_RECEIVER,
   POLL,
   RECEIVER,

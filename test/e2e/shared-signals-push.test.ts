@@ -4,10 +4,10 @@ import { REVOKE_REASON, SessionRevoker } from '../../src/sessions/session-revoke
 import { PushDelivery } from '../../src/shared-signals/push-delivery.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { eventually } from '../helpers/eventually.js';
 import { HttpClient } from '../helpers/http-client.js';
 import { delta, parsePrometheus } from '../helpers/prometheus.js';
 import {
-  eventually,
   PUSH,
   PushEndpoint,
   RECEIVER,

@@ -6,7 +6,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { HttpClient } from '../helpers/http-client.js';
 import { TEST_SERVICE_CLIENT } from '../helpers/config.js';
 import { infrastructureAvailable, type PgBouncer, startPgBouncer } from '../helpers/infrastructure.js';
-import { eventually, PUSH, PushEndpoint, revokedSession, TestReceiver } from '../helpers/ssf-receiver.js';
+import { eventually } from '../helpers/eventually.js';
+import { PUSH, PushEndpoint, revokedSession, TestReceiver } from '../helpers/ssf-receiver.js';
 import { registerAndLogin, TEST_OPERATOR } from '../helpers/users.js';
 
 // The core of the contract a second time, with DATABASE_URL going through

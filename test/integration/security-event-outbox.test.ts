@@ -7,7 +7,8 @@ import { SignInService } from '../../src/sign-in/sign-in.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestContext, type TestContext } from '../helpers/app.js';
 import { ControllableRandom } from '../helpers/controllable-random.js';
-import { eventually, PUSH, PushEndpoint } from '../helpers/ssf-receiver.js';
+import { eventually } from '../helpers/eventually.js';
+import { PUSH, PushEndpoint } from '../helpers/ssf-receiver.js';
 import { PASSWORD, TEST_CLIENT, uniqueEmail } from '../helpers/users.js';
 
 /** The outbox against a real PostgreSQL: written with the revocation or not at all, addressed exactly once per stream, pushed once per instance pair. */
@@ -73,7 +74,7 @@ test('a stream created while revocations commit gets each of them exactly once: 
     const logins = await signedIn(16);
     const before = await t.prisma.session.count({ where: { revokedAt: { not: null } } });
     const logouts = logins.map((login) => sessions.logout({ refreshToken: login.refreshToken }, client));
-    await eventually(async () => (await t.prisma.session.count({ where: { revokedAt: { not: null } } })) >= before + 1 + round, 10_000);
+    await eventually(async () => (await t.prisma.session.count({ where: { revokedAt: { not: null } } })) >= before + 1 + round, 'the revocations are written', 10_000);
     const stream = await t.module.get(StreamsService).create(`racer-${round}`, {});
     await Promise.all(logouts);
     const written = await t.prisma.ssfEvent.findMany({ where: { streamId: stream.stream_id } });

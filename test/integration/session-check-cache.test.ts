@@ -9,6 +9,7 @@ import { SignInService } from '../../src/sign-in/sign-in.service.js';
 import { UsersRepository } from '../../src/users/users.repository.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestContext, type TestContext } from '../helpers/app.js';
+import { eventually } from '../helpers/eventually.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { PASSWORD, TEST_CLIENT, TEST_OPERATOR, uniqueEmail } from '../helpers/users.js';
 
@@ -31,17 +32,9 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function eventually(condition: () => Promise<boolean>, what: string, deadlineMs = 5000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error(`not within ${deadlineMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-function listening(context: TestContext): Promise<void> {
+async function listening(context: TestContext): Promise<void> {
   const listener = context.module.get(NotificationListener);
-  return eventually(async () => listener.ticket().listening, 'the listener is up');
+  await eventually(async () => listener.ticket().listening, 'the listener is up');
 }
 
 async function loginOn(context: TestContext) {
