@@ -7,7 +7,13 @@ export class StreamOverviewView {
   @ApiProperty({ format: 'uuid' }) streamId!: string;
   @ApiProperty({ description: "The receiver's service client id.", example: 'billing' }) clientId!: string;
   @ApiProperty({ enum: ['push', 'poll'] }) delivery!: DeliveryMethod;
-  @ApiProperty({ type: String, format: 'uri', nullable: true, description: "Push: the receiver's endpoint; poll: null." }) endpointUrl!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "Push: the receiver's endpoint, its query shown as `?…`; poll: null.",
+    example: 'https://billing.example/ssf/events?…',
+  })
+  endpointUrl!: string | null;
   @ApiProperty({ type: [String], description: 'Event type URIs, as the receiver asked.' }) eventsRequested!: string[];
   @ApiProperty({ enum: STREAM_STATUSES }) status!: StreamStatus;
   @ApiProperty({ type: String, nullable: true, description: 'As the receiver gave it when it set the status.' }) statusReason!: string | null;
@@ -24,6 +30,16 @@ export class StreamOverviewsView {
   @ApiProperty({ type: [StreamOverviewView] }) streams!: StreamOverviewView[];
 }
 
+/**
+ * Some receivers put a secret in the endpoint's query (`?token=`), as they
+ * may not in its user info or fragment (the push address rules refuse those): ops need
+ * the host and path to tell streams apart, not the secret.
+ */
+export function endpointShownToOps(endpointUrl: string): string {
+  const url = new URL(endpointUrl);
+  return `${url.origin}${url.pathname}${url.search ? '?…' : ''}`;
+}
+
 /** A stream as ops see it: whose, where it delivers, and what is waiting or dead-lettered. */
 export function toStreamOverviewView(overview: StreamOverview): StreamOverviewView {
   const { stream } = overview;
@@ -31,7 +47,7 @@ export function toStreamOverviewView(overview: StreamOverview): StreamOverviewVi
     streamId: stream.id,
     clientId: stream.clientId,
     delivery: stream.deliveryMethod,
-    endpointUrl: stream.endpointUrl,
+    endpointUrl: stream.endpointUrl === null ? null : endpointShownToOps(stream.endpointUrl),
     eventsRequested: stream.eventsRequested,
     status: stream.status,
     statusReason: stream.statusReason,
