@@ -54,6 +54,7 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
   /** Clock time of the last load, in ms. */
   private loadedAt = 0;
   private reloading: Promise<void> | undefined;
+  private nextReload: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -162,7 +163,24 @@ export class SigningKeysService implements OnModuleInit, OnModuleDestroy {
     return { keys: entries.filter((entry) => this.stillPublished(entry)).map((entry) => entry.jwk) };
   }
 
-  async reload(): Promise<void> {
+  /**
+   * Resolves once a load that began after this call has finished. A load
+   * already under way may have read the table before the caller's commit, so
+   * the caller waits for the next one; callers that arrive meanwhile share it,
+   * and loads never overlap, so an older read never overwrites a newer one.
+   */
+  reload(): Promise<void> {
+    if (!this.reloading) return this.startLoad();
+    this.nextReload ??= this.reloading
+      .catch(() => undefined)
+      .then(() => {
+        this.nextReload = undefined;
+        return this.startLoad();
+      });
+    return this.nextReload;
+  }
+
+  private startLoad(): Promise<void> {
     this.reloading ??= this.load().finally(() => {
       this.reloading = undefined;
     });
