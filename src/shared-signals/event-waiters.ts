@@ -22,16 +22,19 @@ export class EventWaiters implements OnModuleDestroy {
   }
 
   /**
-   * Resolves when events may have arrived for the stream, when `deadline`
-   * aborts, at shutdown, or (without the listener) after a second; the
-   * caller then looks again, and waits again until its deadline.
+   * Starts listening for the stream's events now, before the caller looks
+   * for them, so that a notice landing between that look and the wait is not
+   * missed. `woken` resolves when events may have arrived, when `deadline`
+   * aborts, at shutdown, or (without the listener) after a second; the caller
+   * then looks again with a new listen. `stop` must be called either way.
    */
-  wait(streamId: string, deadline: AbortSignal): Promise<void> {
-    if (this.closed || deadline.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+  listen(streamId: string, deadline: AbortSignal): { woken: Promise<void>; stop: () => void } {
+    if (this.closed || deadline.aborted) return { woken: Promise.resolve(), stop: () => undefined };
+    let done!: () => void;
+    const woken = new Promise<void>((resolve) => {
       const waiters = this.waiting.get(streamId) ?? new Set<() => void>();
       this.waiting.set(streamId, waiters);
-      const done = () => {
+      done = () => {
         clearTimeout(recheck);
         deadline.removeEventListener('abort', done);
         waiters.delete(done);
@@ -42,6 +45,7 @@ export class EventWaiters implements OnModuleDestroy {
       deadline.addEventListener('abort', done, { once: true });
       waiters.add(done);
     });
+    return { woken, stop: done };
   }
 
   get closing(): boolean {

@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import { DEFAULT_POLL_EVENTS } from './delivery-rules.js';
 import { EventWaiters } from './event-waiters.js';
 import { SecurityEventSigner } from './security-event-signer.js';
-import { SecurityEventsRepository } from './security-events.repository.js';
+import { SecurityEventsRepository, type WaitingEvent } from './security-events.repository.js';
 import { StreamsRepository } from './streams.repository.js';
 import { StreamsService } from './streams.service.js';
 
@@ -58,16 +58,20 @@ export class PollDelivery {
     await this.acknowledge(stream.id, request, now);
 
     const maxEvents = request.maxEvents ?? DEFAULT_POLL_EVENTS;
-    // maxEvents 0 only acknowledges; a look at one event says whether more wait.
-    let waiting = await this.events.waitingForPoll(stream.id, Math.max(maxEvents, 0) + 1);
     const waitSeconds = this.config.sharedSignals.pollMaxWaitSeconds;
-    if (waiting.length === 0 && maxEvents > 0 && !request.returnImmediately && waitSeconds > 0) {
-      const deadline = AbortSignal.timeout(waitSeconds * 1000);
-      while (waiting.length === 0 && !deadline.aborted && !this.waiters.closing) {
-        await this.waiters.wait(stream.id, deadline);
+    const deadline = maxEvents > 0 && !request.returnImmediately && waitSeconds > 0 ? AbortSignal.timeout(waitSeconds * 1000) : undefined;
+    let waiting: WaitingEvent[];
+    for (;;) {
+      const wake = deadline && this.waiters.listen(stream.id, deadline);
+      try {
+        // maxEvents 0 only acknowledges; a look at one event says whether more wait.
+        waiting = await this.events.waitingForPoll(stream.id, Math.max(maxEvents, 0) + 1);
+        if (!wake || waiting.length > 0 || deadline.aborted || this.waiters.closing) break;
+        await wake.woken;
         // At shutdown the poll answers with nothing rather than reach for a pool being closed.
         if (this.waiters.closing) break;
-        waiting = await this.events.waitingForPoll(stream.id, maxEvents + 1);
+      } finally {
+        wake?.stop();
       }
     }
     const handedOut = waiting.slice(0, maxEvents);

@@ -22,6 +22,12 @@ export interface StreamBacklog {
   oldestWaitingAt: Date | null;
 }
 
+/** An event a poll may hand out: its id and the claims its SET is signed from. */
+export interface WaitingEvent {
+  jti: string;
+  claims: Prisma.JsonValue;
+}
+
 /** The outbox as delivery reads and updates it, and as ops and the purge see it. */
 @Injectable()
 export class SecurityEventsRepository {
@@ -66,7 +72,7 @@ export class SecurityEventsRepository {
   }
 
   /** RFC 8936: the oldest events not yet acknowledged, in the order they were written; none while the stream is not enabled. */
-  waitingForPoll(streamId: string, limit: number): Promise<Array<{ jti: string; claims: Prisma.JsonValue }>> {
+  waitingForPoll(streamId: string, limit: number): Promise<WaitingEvent[]> {
     return this.prisma.ssfEvent.findMany({
       where: { streamId, deliveredAt: null, deadAt: null, stream: { status: 'enabled' } },
       select: { jti: true, claims: true },

@@ -1,5 +1,9 @@
+import { jest } from '@jest/globals';
+import { NotificationListener } from '../../src/database/notification-listener.js';
+import { CHANNEL } from '../../src/database/notifications.js';
 import { SqlPool } from '../../src/database/sql-pool.js';
 import { EventWaiters } from '../../src/shared-signals/event-waiters.js';
+import { SecurityEventsRepository } from '../../src/shared-signals/security-events.repository.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { TEST_SERVICE_CLIENT } from '../helpers/config.js';
@@ -177,6 +181,37 @@ test('a long poll waits for the next event and answers as soon as it is written,
   await user.client.post('/auth/logout');
   const { sets } = await waiting;
   expect(sets.map(revokedSession)).toEqual([user.sessionId]);
+  await drain();
+});
+
+test("an event written between the poll's empty look and its wait still wakes it", async () => {
+  await drain();
+  const user = await signIn();
+  const outbox = t.module.get(SecurityEventsRepository);
+  const look = outbox.waitingForPoll.bind(outbox);
+  let looked!: () => void;
+  const lookedOnce = new Promise<void>((resolve) => (looked = resolve));
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  jest.spyOn(outbox, 'waitingForPoll').mockImplementationOnce(async (...args) => {
+    const events = await look(...args);
+    looked();
+    await held;
+    return events;
+  });
+  // Registered after the poll's own handler: when this one runs, the poll's has run too.
+  const notified = new Promise<void>((resolve) => t.module.get(NotificationListener).on(CHANNEL.securityEvents, () => resolve()));
+
+  const waiting = receiver.receive(stream.delivery.endpoint_url, { maxEvents: 10 });
+  await lookedOnce;
+  await user.client.post('/auth/logout');
+  await notified;
+  release();
+  // The poll would otherwise sit out its 10 s wait and find the event only then.
+  let timer: NodeJS.Timeout | undefined;
+  const answer = await Promise.race([waiting, new Promise<'still waiting'>((resolve) => (timer = setTimeout(() => resolve('still waiting'), 5000)))]);
+  clearTimeout(timer);
+  expect(answer === 'still waiting' ? answer : answer.sets.map(revokedSession)).toEqual([user.sessionId]);
   await drain();
 });
 
