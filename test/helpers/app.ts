@@ -6,12 +6,15 @@ import { Clock } from '../../src/common/clock.js';
 import { createRootLogger, PinoNestLogger } from '../../src/common/logger.js';
 import { Random } from '../../src/common/random.js';
 import type { AppConfig } from '../../src/config/app-config.js';
+import { DatabaseConnection } from '../../src/database/database-connection.js';
+import { NotificationListener } from '../../src/database/notification-listener.js';
 import { PrismaService } from '../../src/database/prisma.service.js';
 import { GracefulShutdown } from '../../src/graceful-shutdown.js';
 import { MailJobs } from '../../src/mail/mail-jobs.js';
 import { configureApp, createHttpAdapter, NEST_APP_OPTIONS } from '../../src/http-app.js';
 import { testConfig } from './config.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { eventually } from './eventually.js';
 import { FakeClock } from './fake-clock.js';
 
 export interface TestContext {
@@ -80,11 +83,23 @@ function context(compiled: Awaited<ReturnType<typeof compile>>, shutdown: () => 
   };
 }
 
+/**
+ * Waits until the instance listens for notices (it connects in the
+ * background): one sent before that is lost, and a test that changes a role
+ * or a key and then waits for its notice would wait in vain.
+ */
+async function noticesFlowing(module: TestingModule): Promise<void> {
+  if (module.get(DatabaseConnection).embedded) return;
+  const listener = module.get(NotificationListener);
+  await eventually(() => listener.ticket().listening, 'the notice listener is up', 10_000);
+}
+
 /** The whole module graph against a fresh database, without HTTP: for integration tests of services. */
 export async function startTestContext(options: TestOptions = {}): Promise<TestContext> {
   const compiled = await compile(options);
   compiled.module.useLogger(new PinoNestLogger(compiled.logger));
   await compiled.module.init();
+  await noticesFlowing(compiled.module);
   return context(compiled, () => compiled.module.close());
 }
 
@@ -99,5 +114,6 @@ export async function startTestApp(options: TestOptions = {}): Promise<TestApp> 
   await configureApp(app, config, logger, new GracefulShutdown(logger));
   await app.listen(options.port ?? 0, '127.0.0.1');
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  await noticesFlowing(module);
   return { ...context(compiled, () => app.close()), app, baseUrl };
 }
