@@ -67,7 +67,7 @@ export class PollDelivery {
         // maxEvents 0 only acknowledges; a look at one event says whether more wait.
         waiting = await this.events.waitingForPoll(stream.id, Math.max(maxEvents, 0) + 1);
         if (!wake || waiting.length > 0 || deadline.aborted || this.waiters.closing) break;
-        await wake.woken;
+        await wake.sleep();
         // At shutdown the poll answers with nothing rather than reach for a pool being closed.
         if (this.waiters.closing) break;
       } finally {
